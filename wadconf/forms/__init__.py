@@ -1,0 +1,1 @@
+"""Flask-WTF forms. Labels and messages are lazily translated."""

@@ -1,0 +1,73 @@
+"""Staff accounts. Delegates arrive with the registration issue."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from wadconf.database import UTCDateTime, utcnow
+from wadconf.extensions import db
+
+
+class Role(enum.StrEnum):
+    """What a staff member may do. ``admin`` may do everything."""
+
+    ADMIN = "admin"
+    ORGANIZER = "organizer"
+    CHECKIN = "checkin"
+
+
+def new_session_token() -> str:
+    """A random token naming the current credentials of an account."""
+    return secrets.token_urlsafe(24)
+
+
+class StaffUser(UserMixin, db.Model):
+    """A person who runs the conference: administrator, organiser or gate staff."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Login name, stored lower-case.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    )
+    password_hash: Mapped[str] = mapped_column(String(256))
+    #: Stored in the session instead of the id; changing it signs the account out everywhere.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    #: Preferred interface language, if chosen.
+    locale: Mapped[str | None] = mapped_column(String(10))
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        """Hash and store ``password``; other sessions of this account end."""
+        self.password_hash = generate_password_hash(password)
+        self.session_token = new_session_token()
+
+    def check_password(self, password: str) -> bool:
+        """Whether ``password`` matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.is_active_account
+
+    def has_role(self, *roles: Role) -> bool:
+        """Whether this account holds one of ``roles``; admin holds them all."""
+        return self.role == Role.ADMIN or self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<StaffUser {self.email} {self.role}>"

@@ -1,0 +1,131 @@
+"""Staff accounts: creation, login, roles, passwords."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from wadconf.database import utcnow
+from wadconf.extensions import db
+from wadconf.models import Role, StaffUser
+from wadconf.models.people import new_session_token
+from wadconf.services import DomainError, audit
+
+# Compared against when the account does not exist, so a login takes as long either way.
+_DUMMY_HASH = generate_password_hash("wadconf-no-such-account")
+
+
+def normalise_email(email: str) -> str:
+    """Lower-case, validated e-mail address; raises ``bad_email``."""
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise DomainError("bad_email", _l("This is not a valid e-mail address.")) from exc
+
+
+def check_password_policy(password: str, *, email: str = "") -> None:
+    """Refuse passwords that are too short or equal to the login name."""
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"] if has_app_context() else 10
+    if len(password) < minimum:
+        raise DomainError(
+            "password_too_short",
+            _l("The password must have at least %(n)d characters.", n=minimum),
+        )
+    if email and password.strip().lower() == email.lower():
+        raise DomainError("password_is_email", _l("The password must not be the e-mail address."))
+
+
+def get_by_email(email: str) -> StaffUser | None:
+    """The account with this login name, if any."""
+    return db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+
+
+def create_user(
+    email: str,
+    *,
+    role: Role | str,
+    password: str,
+    display_name: str = "",
+    by: StaffUser | None = None,
+) -> StaffUser:
+    """Create a staff account; raises ``bad_email``, ``email_taken`` or a password error."""
+    email = normalise_email(email)
+    try:
+        role = Role(role)
+    except ValueError as exc:
+        raise DomainError("bad_role", _l("Unknown role.")) from exc
+    if get_by_email(email) is not None:
+        raise DomainError("email_taken", _l("An account with this e-mail address already exists."))
+    check_password_policy(password, email=email)
+    user = StaffUser(email=email, role=role, display_name=display_name.strip())
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", obj=user, actor=by, details={"email": email, "role": role.value})
+    return user
+
+
+def authenticate(email: str, password: str) -> StaffUser:
+    """The account whose credentials these are; raises ``bad_credentials``."""
+    user = get_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        raise DomainError("bad_credentials", _l("Wrong e-mail address or password."))
+    if not user.check_password(password):
+        audit.record("auth.login_failed", obj=user, actor_label=user.email)
+        raise DomainError("bad_credentials", _l("Wrong e-mail address or password."))
+    if not user.is_active_account:
+        raise DomainError("account_disabled", _l("This account is disabled."))
+    user.last_login_at = utcnow()
+    audit.record("auth.login", obj=user, actor=user)
+    return user
+
+
+def set_password(user: StaffUser, password: str, *, by: StaffUser | None = None) -> None:
+    """Replace the password; every other session of the account ends."""
+    check_password_policy(password, email=user.email)
+    user.set_password(password)
+    db.session.flush()
+    audit.record("user.password_reset", obj=user, actor=by)
+
+
+def _active_admins() -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(StaffUser)
+        .where(StaffUser.role == Role.ADMIN, StaffUser.is_active_account.is_(True))
+    )
+
+
+def change_role(user: StaffUser, role: Role | str, *, by: StaffUser | None = None) -> None:
+    """Give ``user`` another role; the last active administrator keeps theirs."""
+    role = Role(role)
+    if user.role == role:
+        return
+    if user.role == Role.ADMIN and _active_admins() <= 1:
+        raise DomainError("last_admin", _l("The last administrator cannot lose that role."))
+    old = user.role
+    user.role = role
+    db.session.flush()
+    audit.record("user.role_change", obj=user, actor=by, details={"from": old.value, "to": role.value})
+
+
+def set_active(user: StaffUser, active: bool, *, by: StaffUser | None = None) -> None:
+    """Enable or disable an account; disabling ends its sessions."""
+    if user.is_active_account == active:
+        return
+    if not active and user.role == Role.ADMIN and _active_admins() <= 1:
+        raise DomainError("last_admin", _l("The last administrator cannot be disabled."))
+    user.is_active_account = active
+    if not active:
+        user.session_token = new_session_token()
+    db.session.flush()
+    audit.record("user.enable" if active else "user.disable", obj=user, actor=by)
+
+
+def list_users() -> list[StaffUser]:
+    """All staff accounts, by role then e-mail."""
+    return list(db.session.scalars(select(StaffUser).order_by(StaffUser.role, StaffUser.email)))

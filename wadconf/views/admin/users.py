@@ -1,0 +1,93 @@
+"""Staff accounts (administrators only)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from wadconf.extensions import db
+from wadconf.forms.users import PasswordForm, UserCreateForm, UserEditForm
+from wadconf.models import Role, StaffUser
+from wadconf.security import roles_required
+from wadconf.services import DomainError, accounts
+from wadconf.views.admin import bp
+
+
+def _get(user_id: int) -> StaffUser:
+    user = db.session.get(StaffUser, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.get("/users/")
+@roles_required(Role.ADMIN)
+def users():
+    """All staff accounts."""
+    return render_template("admin/users.html", users=accounts.list_users())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def user_new():
+    """Create a staff account."""
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        try:
+            accounts.create_user(
+                form.email.data, role=form.role.data, password=form.password.data,
+                display_name=form.display_name.data or "", by=current_user,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_l("The account was created."), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def user_edit(user_id: int):
+    """Change an account's name, role or whether it may log in."""
+    user = _get(user_id)
+    form = UserEditForm(obj=user, role=user.role.value, is_active=user.is_active_account)
+    password_form = PasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        try:
+            user.display_name = (form.display_name.data or "").strip()
+            accounts.change_role(user, form.role.data, by=current_user)
+            accounts.set_active(user, bool(form.is_active.data), by=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_l("Saved."), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user, password_form=password_form)
+
+
+@bp.post("/users/<int:user_id>/password")
+@roles_required(Role.ADMIN)
+def user_password(user_id: int):
+    """Set a new password for an account."""
+    user = _get(user_id)
+    form = PasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        try:
+            accounts.set_password(user, form.password.data, by=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_l("The password was changed; the account's other sessions have ended."), "success")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
