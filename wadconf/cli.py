@@ -162,6 +162,27 @@ def demo_command():
     click.echo(f"demo event {event.slug}: {'loaded' if added else 'already present'}")
 
 
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(target: str):
+    """Copy the SQLite database to TARGET while wadconf keeps running (PostgreSQL: use pg_dump)."""
+    import sqlite3
+
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise click.ClickException("backup copies SQLite databases; for PostgreSQL use pg_dump")
+    source = sqlite3.connect(url.database)
+    try:
+        destination = sqlite3.connect(target)
+        with destination:
+            source.backup(destination)  # consistent snapshot, safe beside running workers
+        destination.close()
+    finally:
+        source.close()
+    click.echo(f"backed up {url.database} to {target}")
+
+
 def ensure_admin() -> tuple[str, str | None]:
     """Create the first administrator if there is none; returns its e-mail and new password."""
     count = db.session.scalar(
@@ -244,7 +265,7 @@ def _run_gunicorn(app: Flask, *, host: str, port: int, workers: int) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the commands to ``app.cli`` (``flask --app wadconf`` sees the same)."""
-    for command in (users_group, events_group, demo_command, serve_command):
+    for command in (users_group, events_group, demo_command, serve_command, backup_command):
         app.cli.add_command(command)
 
 
