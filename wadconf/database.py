@@ -110,10 +110,23 @@ def _on_begin(conn) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Mark unsafe requests as write transactions."""
+    """Mark unsafe requests as write transactions, for the length of the request only."""
 
     @app.before_request
     def _mark_write_requests() -> None:
-        from flask import request
+        from flask import g, request
 
-        set_begin_immediate(request.method not in {"GET", "HEAD", "OPTIONS"})
+        g._wadconf_write_token = _begin_immediate.set(
+            request.method not in {"GET", "HEAD", "OPTIONS"}
+        )
+
+    # Without this the flag outlives the request in its thread: the next unit of work
+    # there (a test's app context, an error page whose before_request chain stopped
+    # early) would start with the previous request's mode.
+    @app.teardown_request
+    def _unmark_write_requests(exc: BaseException | None) -> None:
+        from flask import g
+
+        token = g.pop("_wadconf_write_token", None)
+        if token is not None:
+            _begin_immediate.reset(token)
