@@ -125,3 +125,15 @@ def make_user(app):
 def make_event(app):
     """``make_event(slug=None, **fields)`` -> a committed Event."""
     return factories.event_factory(app)
+
+
+@pytest.fixture
+def make_invitation(app):
+    """``make_invitation(event, seats=1, category="government", **fields)`` -> a committed Invitation."""
+    return factories.invitation_factory(app)
+
+
+@pytest.fixture
+def make_registration(app):
+    """``make_registration(event, invitation=None, category="government", **fields)`` -> a Registration."""
+    return factories.registration_factory(app)

@@ -52,3 +52,65 @@ def event_factory(app: Flask):
             return _detached(event)
 
     return make_event
+
+
+def invitation_factory(app: Flask):
+    def make_invitation(event, **fields: Any):
+        """An invitation of ``event`` (default: one seat, category ``government``, state sent)."""
+        from wadconf.models import Invitation, InvitationState
+        from wadconf.services.categories import category_by_code
+
+        n = next(_counter)
+        with app.app_context(), write_intent():
+            event_row = db.session.get(Event, event.id)
+            category = fields.pop("category", "government")
+            invitation = Invitation(
+                event_id=event_row.id,
+                name_zh=fields.pop("name_zh", f"测试{n}"),
+                name_en=fields.pop("name_en", f"Test Person {n}"),
+                organisation=fields.pop("organisation", "示例机构 Example Body"),
+                email=fields.pop("email", f"invitee{n}@example.org"),
+                seats=fields.pop("seats", 1),
+                state=fields.pop("state", InvitationState.SENT),
+                category=category_by_code(event_row, category) if category else None,
+                **fields,
+            )
+            db.session.add(invitation)
+            db.session.commit()
+            return _detached(invitation)
+
+    return make_invitation
+
+
+def registration_factory(app: Flask):
+    def make_registration(event, **fields: Any):
+        """A confirmed registration of ``event`` (optionally ``invitation=``), category government."""
+        from wadconf.models import Registration
+        from wadconf.services.categories import category_by_code
+
+        n = next(_counter)
+        with app.app_context(), write_intent():
+            event_row = db.session.get(Event, event.id)
+            invitation = fields.pop("invitation", None)
+            category = fields.pop("category", "government")
+            registration = Registration(
+                event_id=event_row.id,
+                invitation_id=invitation.id if invitation is not None else None,
+                name_zh=fields.pop("name_zh", f"代表{n}"),
+                name_en=fields.pop("name_en", f"Delegate {n}"),
+                organisation=fields.pop("organisation", "示例机构 Example Body"),
+                country=fields.pop("country", "CN"),
+                email=fields.pop("email", f"delegate{n}@example.org"),
+                mobile=fields.pop("mobile", f"+86138000{n:05d}"[:14]),
+                category=category_by_code(event_row, category) if category else None,
+                **fields,
+            )
+            db.session.add(registration)
+            if invitation is not None and registration.is_active:
+                from wadconf.models import Invitation
+
+                db.session.get(Invitation, invitation.id).seats_used += 1
+            db.session.commit()
+            return _detached(registration)
+
+    return make_registration

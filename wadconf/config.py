@@ -58,6 +58,23 @@ class Defaults:
     #: Path of a CJK font (OTF/TTF/TTC) to use instead of the bundled Noto Sans SC.
     CJK_FONT: str | None = None
 
+    #: Address of the site as delegates reach it; used for links in e-mails and letters
+    #: written outside a web request (the mail worker, the CLI).
+    BASE_URL: str = "http://127.0.0.1:8000"
+
+    #: ``log`` appends messages to ``instance/mail.log`` (demo, development); ``smtp`` sends.
+    MAIL_BACKEND: str = "log"
+    MAIL_SERVER: str = "localhost"
+    MAIL_PORT: int = 25
+    #: ``none``, ``starttls`` or ``ssl``.
+    MAIL_SECURITY: str = "none"
+    MAIL_USERNAME: str = ""
+    MAIL_PASSWORD: str = ""
+    MAIL_DEFAULT_SENDER: str = "wadconf <noreply@example.org>"
+    MAIL_TIMEOUT: int = 30
+    #: Delivery attempts before a message is marked failed.
+    MAIL_MAX_ATTEMPTS: int = 8
+
     #: Minimum length of a staff password.
     PASSWORD_MIN_LENGTH = 10
 

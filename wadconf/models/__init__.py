@@ -2,7 +2,39 @@
 
 from wadconf.models.audit import AuditEntry
 from wadconf.models.event import Event
+from wadconf.models.invitation import (
+    DelegateCategory,
+    Invitation,
+    InvitationLocale,
+    InvitationState,
+)
+from wadconf.models.mail import OutboxAttachment, OutboxMessage, OutboxStatus
 from wadconf.models.people import Role, StaffUser
+from wadconf.models.registration import (
+    ACTIVE_STATUSES,
+    PrivacyNotice,
+    Registration,
+    RegistrationStatus,
+)
 from wadconf.models.schedule import ProgrammeKind, ProgrammePart, Room
 
-__all__ = ["AuditEntry", "Event", "ProgrammeKind", "ProgrammePart", "Role", "Room", "StaffUser"]
+__all__ = [
+    "ACTIVE_STATUSES",
+    "AuditEntry",
+    "DelegateCategory",
+    "Event",
+    "Invitation",
+    "InvitationLocale",
+    "InvitationState",
+    "OutboxAttachment",
+    "OutboxMessage",
+    "OutboxStatus",
+    "PrivacyNotice",
+    "ProgrammeKind",
+    "ProgrammePart",
+    "Registration",
+    "RegistrationStatus",
+    "Role",
+    "Room",
+    "StaffUser",
+]

@@ -47,6 +47,14 @@ class Event(db.Model):
     default_locale: Mapped[str] = mapped_column(String(10), default="zh_Hans")
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Registrations wait for an organiser's approval (categories may also require it).
+    requires_approval: Mapped[bool] = mapped_column(default=False)
+    #: The registration form asks for gender.
+    asks_gender: Mapped[bool] = mapped_column(default=False)
+    #: The form asks for an identity document (venue security), with its own consent.
+    requires_id_document: Mapped[bool] = mapped_column(default=False)
+    #: Registrations beyond this number are waitlisted; ``None``: no limit.
+    capacity: Mapped[int | None]
     #: The edition CLI commands and the home page use when none is named.
     is_current: Mapped[bool] = mapped_column(default=False)
     #: Shown on the public site.

@@ -82,6 +82,9 @@ def create_event(data: EventData, *, by: StaffUser | None = None) -> Event:
     event.is_current = db.session.scalar(select(Event.id).limit(1)) is None
     db.session.add(event)
     db.session.flush()
+    from wadconf.services.categories import ensure_default_categories
+
+    ensure_default_categories(event)
     audit.record("event.create", obj=event, actor=by, event_id=event.id, details={"slug": event.slug})
     return event
 

@@ -44,10 +44,12 @@ def register_blueprints(app: Flask) -> None:
     from wadconf.views.admin import bp as admin_bp
     from wadconf.views.auth import bp as auth_bp
     from wadconf.views.public import bp as public_bp
+    from wadconf.views.registration import bp as registration_bp
     from wadconf.views.staff import bp as staff_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(registration_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(admin_bp)
     app.register_error_handler(CSRFError, _handle_csrf)
