@@ -105,7 +105,7 @@ def change_role(user: StaffUser, role: Role | str, *, by: StaffUser | None = Non
     role = Role(role)
     if user.role == role:
         return
-    if user.role == Role.ADMIN and _active_admins() <= 1:
+    if user.role == Role.ADMIN and user.is_active_account and _active_admins() <= 1:
         raise DomainError("last_admin", _l("The last administrator cannot lose that role."))
     old = user.role
     user.role = role

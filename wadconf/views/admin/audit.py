@@ -29,9 +29,13 @@ def audit_log():
     if form.validate():
         zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
         if form.action.data:
-            query = query.where(AuditEntry.action.startswith(form.action.data.strip()))
+            query = query.where(
+                AuditEntry.action.startswith(form.action.data.strip(), autoescape=True)
+            )
         if form.actor.data:
-            query = query.where(AuditEntry.actor_label.contains(form.actor.data.strip().lower()))
+            query = query.where(
+                AuditEntry.actor_label.contains(form.actor.data.strip().lower(), autoescape=True)
+            )
         if form.event.data:
             query = query.join(Event, Event.id == AuditEntry.event_id).where(Event.slug == form.event.data)
         if form.since.data:

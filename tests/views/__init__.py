@@ -1,0 +1,1 @@
+"""Tests of the web layer: pages, access rules, login and response security."""
