@@ -5,7 +5,7 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wadconf.database import utcnow
@@ -93,11 +93,14 @@ def set_password(user: StaffUser, password: str, *, by: StaffUser | None = None)
 
 
 def _active_admins() -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(StaffUser)
+    # Row locks on PostgreSQL so two concurrent demotions cannot both see "another admin left";
+    # on SQLite the write transaction's lock already serialises them.
+    ids = db.session.scalars(
+        select(StaffUser.id)
         .where(StaffUser.role == Role.ADMIN, StaffUser.is_active_account.is_(True))
-    )
+        .with_for_update()
+    ).all()
+    return len(ids)
 
 
 def change_role(user: StaffUser, role: Role | str, *, by: StaffUser | None = None) -> None:
