@@ -75,6 +75,9 @@ class Defaults:
     #: Delivery attempts before a message is marked failed.
     MAIL_MAX_ATTEMPTS: int = 8
 
+    #: Werkzeug hash method for staff passwords (scrypt: memory-hard, the current default).
+    PASSWORD_HASH_METHOD: str = "scrypt"
+
     #: Minimum length of a staff password.
     PASSWORD_MIN_LENGTH = 10
 
@@ -87,6 +90,8 @@ class TestDefaults:
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     SQLITE_SYNCHRONOUS = "NORMAL"
+    # Hundreds of accounts are created and logged into; scrypt would dominate the suite's time.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 def _coerce(value: str, current: Any) -> Any:

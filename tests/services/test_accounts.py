@@ -196,3 +196,15 @@ def test_set_password_applies_the_policy(app, make_user):
         with pytest.raises(DomainError) as exc:
             accounts.set_password(_user(made.id), "policy@example.org")
     assert exc.value.code == "password_is_email"
+
+
+def test_production_hashes_passwords_with_scrypt(app):
+    from wadconf.config import Defaults
+    from wadconf.models import StaffUser
+
+    user = StaffUser(email="hash@example.org", role="admin")
+    with app.app_context():
+        app.config["PASSWORD_HASH_METHOD"] = Defaults.PASSWORD_HASH_METHOD
+        user.set_password("a long enough password")
+    assert user.password_hash.startswith("scrypt:")
+    assert user.check_password("a long enough password")

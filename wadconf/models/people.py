@@ -6,6 +6,7 @@ import enum
 import secrets
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Enum, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -51,7 +52,8 @@ class StaffUser(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         """Hash and store ``password``; other sessions of this account end."""
-        self.password_hash = generate_password_hash(password)
+        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
         self.session_token = new_session_token()
 
     def check_password(self, password: str) -> bool:
