@@ -67,10 +67,23 @@ def _init_login(app: Flask, login_manager) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
+    from wadconf.models import StaffSession
+
     @login_manager.user_loader
-    def load_user(token: str) -> StaffUser | None:
-        return db.session.scalar(
-            select(StaffUser).where(
-                StaffUser.session_token == token, StaffUser.is_active_account.is_(True)
+    def load_user(value: str) -> StaffUser | None:
+        credentials, _, login_session = value.partition(".")
+        if not credentials or not login_session:
+            return None
+        user = db.session.scalar(
+            select(StaffUser)
+            .join(StaffSession, StaffSession.user_id == StaffUser.id)
+            .where(
+                StaffUser.session_token == credentials,
+                StaffUser.is_active_account.is_(True),
+                StaffSession.token == login_session,
+                StaffSession.ended_at.is_(None),
             )
         )
+        if user is not None:
+            user.login_session_token = login_session
+        return user

@@ -74,6 +74,14 @@ class Defaults:
     MAIL_TIMEOUT: int = 30
     #: Delivery attempts before a message is marked failed.
     MAIL_MAX_ATTEMPTS: int = 8
+    #: A worker's claim on a message lapses after this long (it may have crashed mid-send).
+    MAIL_LEASE_SECONDS: int = 300
+    #: Messages one worker claims at a time.
+    MAIL_BATCH_SIZE: int = 20
+    #: First retry delay; it doubles with each failed attempt, up to six hours.
+    MAIL_RETRY_SECONDS: int = 60
+    #: How often an idle worker looks for due messages.
+    MAIL_POLL_SECONDS: float = 5.0
 
     #: Werkzeug hash method for staff passwords (scrypt: memory-hard, the current default).
     PASSWORD_HASH_METHOD: str = "scrypt"
@@ -100,6 +108,8 @@ def _coerce(value: str, current: Any) -> Any:
         return value.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(current, int):
         return int(value)
+    if isinstance(current, float):
+        return float(value)
     return value
 
 

@@ -9,7 +9,7 @@ from wadconf.models.invitation import (
     InvitationState,
 )
 from wadconf.models.mail import OutboxAttachment, OutboxMessage, OutboxStatus
-from wadconf.models.people import Role, StaffUser
+from wadconf.models.people import Role, StaffSession, StaffUser
 from wadconf.models.registration import (
     ACTIVE_STATUSES,
     PrivacyNotice,
@@ -36,5 +36,6 @@ __all__ = [
     "RegistrationStatus",
     "Role",
     "Room",
+    "StaffSession",
     "StaffUser",
 ]

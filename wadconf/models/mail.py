@@ -42,7 +42,11 @@ class OutboxMessage(db.Model):
         default=OutboxStatus.QUEUED,
     )
     attempts: Mapped[int] = mapped_column(default=0)
+    #: When the worker may (next) try it; while leased, when the lease ends.
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set by the worker that claimed the message, cleared when it records the outcome:
+    #: a worker whose lease ran out and was taken over cannot overwrite the new owner's result.
+    lease_token: Mapped[str] = mapped_column(String(32), default="")
     last_error: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -50,6 +54,10 @@ class OutboxMessage(db.Model):
     attachments: Mapped[list[OutboxAttachment]] = relationship(
         back_populates="message", cascade="all, delete-orphan", order_by="OutboxAttachment.id"
     )
+
+    def is_in_flight(self, now: datetime) -> bool:
+        """Whether a worker holds the message right now (claimed, outcome not yet recorded)."""
+        return bool(self.lease_token) and self.next_attempt_at > now
 
 
 class OutboxAttachment(db.Model):

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Enum, String
+from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -60,8 +60,13 @@ class StaffUser(UserMixin, db.Model):
         """Whether ``password`` matches the stored hash."""
         return check_password_hash(self.password_hash, password)
 
+    #: Set by :func:`wadconf.services.accounts.start_session` before Flask-Login stores the id.
+    login_session_token = None  # a plain attribute, not a column
+
     def get_id(self) -> str:
-        return self.session_token
+        # "<credentials token>.<login session token>": a password change ends every session,
+        # a logout ends only its own.
+        return f"{self.session_token}.{self.login_session_token or ''}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
@@ -73,3 +78,17 @@ class StaffUser(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<StaffUser {self.email} {self.role}>"
+
+
+class StaffSession(db.Model):
+    """One login of a staff account; logging out ends it, so a copied cookie stops working."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ip_address: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")

@@ -52,6 +52,9 @@ class Registration(db.Model):
     __tablename__ = "registrations"
     __table_args__ = (
         Index("ix_registrations_event_status", "event_id", "status"),
+        # The organisers' list: newest first by default, and filtered by country.
+        Index("ix_registrations_event_created", "event_id", "created_at"),
+        Index("ix_registrations_event_country", "event_id", "country"),
         # A double-clicked submit carries the same key twice: the second insert fails.
         UniqueConstraint("event_id", "submission_key"),
     )

@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from wadconf.database import utcnow
 from wadconf.extensions import db
-from wadconf.models import Role, StaffUser
+from wadconf.models import Role, StaffSession, StaffUser
 from wadconf.models.people import new_session_token
 from wadconf.services import DomainError, audit
 
@@ -84,8 +84,27 @@ def authenticate(email: str, password: str) -> StaffUser:
     return user
 
 
+def start_session(user: StaffUser, *, ip_address: str = "", user_agent: str = "") -> StaffSession:
+    """Record a new login of ``user``; its token becomes part of the id Flask-Login stores."""
+    login = StaffSession(user_id=user.id, ip_address=ip_address[:64], user_agent=user_agent[:200])
+    db.session.add(login)
+    db.session.flush()
+    user.login_session_token = login.token
+    return login
+
+
+def end_session(user: StaffUser) -> None:
+    """End the login ``user`` is using now (logout); their other devices stay logged in."""
+    if not user.login_session_token:
+        return
+    login = db.session.scalar(select(StaffSession).where(StaffSession.token == user.login_session_token))
+    if login is not None and login.ended_at is None:
+        login.ended_at = utcnow()
+        db.session.flush()
+
+
 def set_password(user: StaffUser, password: str, *, by: StaffUser | None = None) -> None:
-    """Replace the password; every other session of the account ends."""
+    """Replace the password; every session of the account ends (the caller may start a new one)."""
     check_password_policy(password, email=user.email)
     user.set_password(password)
     db.session.flush()

@@ -35,6 +35,10 @@ def login():
             db.session.commit()  # keep the audit entry of a failed attempt
             form.password.errors.append(exc.message)
         else:
+            accounts.start_session(
+                user, ip_address=request.remote_addr or "",
+                user_agent=request.headers.get("User-Agent", ""),
+            )
             db.session.commit()
             target = safe_next(form.next.data, url_for("staff.dashboard"))
             session.clear()
@@ -50,6 +54,7 @@ def login():
 def logout():
     """End the session."""
     audit.record("auth.logout")
+    accounts.end_session(current_user._get_current_object())
     db.session.commit()
     logout_user()
     session.clear()

@@ -2,7 +2,7 @@
 
 Revision ID: 0002_invitations
 Revises: 0001_foundation
-Create Date: 2026-11-24 00:32:03.500389
+Create Date: 2026-11-24 01:09:34.630410
 
 """
 from alembic import op
@@ -47,6 +47,7 @@ def upgrade():
     sa.Column('status', sa.Enum('queued', 'sent', 'failed', name='outboxstatus', native_enum=False, length=10), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('lease_token', sa.String(length=32), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -71,6 +72,21 @@ def upgrade():
     )
     with op.batch_alter_table('privacy_notices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_privacy_notices_event_id'), ['event_id'], unique=False)
+
+    op.create_table('staff_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ip_address', sa.String(length=64), nullable=False),
+    sa.Column('user_agent', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['staff_users.id'], name=op.f('fk_staff_sessions_user_id_staff_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_sessions')),
+    sa.UniqueConstraint('token', name=op.f('uq_staff_sessions_token'))
+    )
+    with op.batch_alter_table('staff_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_staff_sessions_user_id'), ['user_id'], unique=False)
 
     op.create_table('invitations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -160,6 +176,8 @@ def upgrade():
     with op.batch_alter_table('registrations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_registrations_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrations_email'), ['email'], unique=False)
+        batch_op.create_index('ix_registrations_event_country', ['event_id', 'country'], unique=False)
+        batch_op.create_index('ix_registrations_event_created', ['event_id', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrations_event_id'), ['event_id'], unique=False)
         batch_op.create_index('ix_registrations_event_status', ['event_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrations_invitation_id'), ['invitation_id'], unique=False)
@@ -185,6 +203,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_registrations_invitation_id'))
         batch_op.drop_index('ix_registrations_event_status')
         batch_op.drop_index(batch_op.f('ix_registrations_event_id'))
+        batch_op.drop_index('ix_registrations_event_created')
+        batch_op.drop_index('ix_registrations_event_country')
         batch_op.drop_index(batch_op.f('ix_registrations_email'))
         batch_op.drop_index(batch_op.f('ix_registrations_category_id'))
 
@@ -200,6 +220,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_invitations_category_id'))
 
     op.drop_table('invitations')
+    with op.batch_alter_table('staff_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_staff_sessions_user_id'))
+
+    op.drop_table('staff_sessions')
     with op.batch_alter_table('privacy_notices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_privacy_notices_event_id'))
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from wadconf.extensions import db
 from wadconf.forms.users import PasswordForm, UserCreateForm, UserEditForm
@@ -78,13 +78,19 @@ def user_password(user_id: int):
     user = _get(user_id)
     form = PasswordForm(prefix="pw")
     if form.validate_on_submit():
+        is_self = user.id == current_user.id
         try:
             accounts.set_password(user, form.password.data, by=current_user)
+            if is_self:  # keep the admin who changed their own password logged in here
+                accounts.start_session(user, ip_address=request.remote_addr or "",
+                                       user_agent=request.headers.get("User-Agent", ""))
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
         else:
             db.session.commit()
+            if is_self:
+                login_user(user)
             flash(_l("The password was changed; the account's other sessions have ended."), "success")
     else:
         for errors in form.errors.values():
