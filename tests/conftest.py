@@ -44,8 +44,14 @@ _schema_ready: set[str] = set()
 
 def build_app(url: str, instance: Path, **overrides) -> Flask:
     """A test app on ``url`` with its schema created (once per URL per run)."""
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
-                      "INSTANCE_PATH": str(instance), **overrides})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": str(instance),
+            **overrides,
+        }
+    )
     with app.app_context():
         if url not in _schema_ready:
             db.drop_all()
@@ -129,11 +135,11 @@ def make_event(app):
 
 @pytest.fixture
 def make_invitation(app):
-    """``make_invitation(event, seats=1, category="government", **fields)`` -> a committed Invitation."""
+    """``make_invitation(event, seats=1, category="government", **fields)`` -> an Invitation."""
     return factories.invitation_factory(app)
 
 
 @pytest.fixture
 def make_registration(app):
-    """``make_registration(event, invitation=None, category="government", **fields)`` -> a Registration."""
+    """``make_registration(event, invitation=None, category=..., **fields)`` -> a Registration."""
     return factories.registration_factory(app)

@@ -25,11 +25,17 @@ def _detached(obj):
 
 
 def user_factory(app: Flask):
-    def make_user(role: str = "organizer", email: str | None = None, password: str = PASSWORD,
-                  display_name: str = "") -> StaffUser:
+    def make_user(
+        role: str = "organizer",
+        email: str | None = None,
+        password: str = PASSWORD,
+        display_name: str = "",
+    ) -> StaffUser:
         email = email or f"{role}{next(_counter)}@example.org"
         with app.app_context(), write_intent():
-            user = accounts.create_user(email, role=role, password=password, display_name=display_name)
+            user = accounts.create_user(
+                email, role=role, password=password, display_name=display_name
+            )
             db.session.commit()
             return _detached(user)
 
@@ -84,7 +90,7 @@ def invitation_factory(app: Flask):
 
 def registration_factory(app: Flask):
     def make_registration(event, **fields: Any):
-        """A confirmed registration of ``event`` (optionally ``invitation=``), category government."""
+        """A confirmed registration of ``event`` (optionally from ``invitation=``)."""
         from wadconf.models import Registration
         from wadconf.services.categories import category_by_code
 
@@ -106,6 +112,7 @@ def registration_factory(app: Flask):
                 **fields,
             )
             db.session.add(registration)
+            db.session.flush()  # applies the column default (confirmed) that is_active reads
             if invitation is not None and registration.is_active:
                 from wadconf.models import Invitation
 

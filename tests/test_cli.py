@@ -58,16 +58,20 @@ def _message(app: Flask, text: str, **params) -> str:
 
 def _counts(app: Flask) -> dict[str, int]:
     with app.app_context():
-        return {m.__name__: db.session.scalar(select(func.count()).select_from(m))
-                for m in (Event, Room, ProgrammePart)}
+        return {
+            m.__name__: db.session.scalar(select(func.count()).select_from(m))
+            for m in (Event, Room, ProgrammePart)
+        }
 
 
 # users ---------------------------------------------------------------------------------
 
 
 def test_users_create_reads_the_password_from_stdin(app, runner):
-    result = runner.invoke(args=["users", "create", "X@example.org", "--role", "organizer",
-                                 "--name", "Xu Ming"], input=NEW_PASSWORD + "\n")
+    result = runner.invoke(
+        args=["users", "create", "X@example.org", "--role", "organizer", "--name", "Xu Ming"],
+        input=NEW_PASSWORD + "\n",
+    )
     assert result.exit_code == 0, result.output
     assert "created x@example.org (organizer)" in result.output
     user = _user(app, "x@example.org")
@@ -77,31 +81,35 @@ def test_users_create_reads_the_password_from_stdin(app, runner):
 
 
 def test_users_create_refuses_a_missing_password(app, runner):
-    result = runner.invoke(args=["users", "create", "x@example.org", "--role", "organizer"],
-                           input="")
+    result = runner.invoke(
+        args=["users", "create", "x@example.org", "--role", "organizer"], input=""
+    )
     assert result.exit_code != 0
     assert "no password on standard input" in result.output
     assert _user(app, "x@example.org") is None
 
 
 def test_users_create_refuses_an_empty_password_line(app, runner):
-    result = runner.invoke(args=["users", "create", "x@example.org", "--role", "organizer"],
-                           input="\n")
+    result = runner.invoke(
+        args=["users", "create", "x@example.org", "--role", "organizer"], input="\n"
+    )
     assert result.exit_code != 0
     assert _user(app, "x@example.org") is None
 
 
 def test_users_create_has_no_password_option(app, runner):
-    result = runner.invoke(args=["users", "create", "x@example.org", "--role", "organizer",
-                                 "--password", NEW_PASSWORD])
+    result = runner.invoke(
+        args=["users", "create", "x@example.org", "--role", "organizer", "--password", NEW_PASSWORD]
+    )
     assert result.exit_code == 2
     assert "No such option" in result.output
     assert _user(app, "x@example.org") is None
 
 
 def test_users_create_reports_a_rule_and_saves_nothing(app, runner):
-    result = runner.invoke(args=["users", "create", "x@example.org", "--role", "organizer"],
-                           input="short\n")
+    result = runner.invoke(
+        args=["users", "create", "x@example.org", "--role", "organizer"], input="short\n"
+    )
     assert result.exit_code == 1
     assert _message(app, "The password must have at least %(n)d characters.", n=10) in result.output
     assert _user(app, "x@example.org") is None
@@ -109,16 +117,18 @@ def test_users_create_reports_a_rule_and_saves_nothing(app, runner):
 
 def test_users_create_refuses_a_taken_email(app, runner, make_user):
     make_user(email="x@example.org")
-    result = runner.invoke(args=["users", "create", "X@example.org", "--role", "admin"],
-                           input=NEW_PASSWORD + "\n")
+    result = runner.invoke(
+        args=["users", "create", "X@example.org", "--role", "admin"], input=NEW_PASSWORD + "\n"
+    )
     assert result.exit_code == 1
     assert _message(app, "An account with this e-mail address already exists.") in result.output
     assert _user(app, "x@example.org").role == Role.ORGANIZER
 
 
 def test_users_create_refuses_an_unknown_role(runner):
-    result = runner.invoke(args=["users", "create", "x@example.org", "--role", "root"],
-                           input=NEW_PASSWORD + "\n")
+    result = runner.invoke(
+        args=["users", "create", "x@example.org", "--role", "root"], input=NEW_PASSWORD + "\n"
+    )
     assert result.exit_code == 2
 
 
@@ -142,16 +152,18 @@ def test_users_list_marks_disabled_accounts(app, runner, make_user):
 
 def test_users_reset_password_sets_the_new_password(app, runner, make_user):
     make_user(email="forgetful@example.org")
-    result = runner.invoke(args=["users", "reset-password", "forgetful@example.org"],
-                           input=NEW_PASSWORD + "\n")
+    result = runner.invoke(
+        args=["users", "reset-password", "forgetful@example.org"], input=NEW_PASSWORD + "\n"
+    )
     assert result.exit_code == 0, result.output
     assert _authenticates(app, "forgetful@example.org", NEW_PASSWORD)
     assert not _authenticates(app, "forgetful@example.org", PASSWORD)
 
 
 def test_users_reset_password_of_an_unknown_account_fails(runner):
-    result = runner.invoke(args=["users", "reset-password", "nobody@example.org"],
-                           input=NEW_PASSWORD + "\n")
+    result = runner.invoke(
+        args=["users", "reset-password", "nobody@example.org"], input=NEW_PASSWORD + "\n"
+    )
     assert result.exit_code == 1
     assert "no account nobody@example.org" in result.output
 
@@ -262,8 +274,11 @@ def test_main_runs_a_flask_group_with_the_app_factory(monkeypatch):
 
 
 def _script_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("WADCONF_", "FLASK_")) and k not in {"DATABASE_URL", "SECRET_KEY"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("WADCONF_", "FLASK_")) and k not in {"DATABASE_URL", "SECRET_KEY"}
+    }
     env["WADCONF_INSTANCE_PATH"] = str(tmp_path / "instance")
     return env
 
@@ -273,17 +288,30 @@ def _wadconf_script() -> str:
 
 
 def test_console_script_lists_the_commands(tmp_path):
-    result = subprocess.run([_wadconf_script(), "--help"], env=_script_env(tmp_path),
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [_wadconf_script(), "--help"],
+        env=_script_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
-    commands = {line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines()
-                if line.strip()}
+    commands = {
+        line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines() if line.strip()
+    }
     assert {"users", "events", "demo", "serve", "db"} <= commands
 
 
 def test_console_script_users_group_has_its_subcommands(tmp_path):
-    result = subprocess.run([_wadconf_script(), "users", "--help"], env=_script_env(tmp_path),
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [_wadconf_script(), "users", "--help"],
+        env=_script_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     for name in ("create", "list", "reset-password", "set-role", "disable"):
         assert name in result.stdout
@@ -310,16 +338,22 @@ def _empty_database(backend: str, tmp_path: Path) -> Iterator[str]:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
         with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                         .format(sql.Identifier(name)))
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 @pytest.fixture(params=["sqlite"] + (["postgresql"] if PG_URL else []))
 def fresh_app(request, tmp_path) -> Iterator[Flask]:
     """An app on an empty database with no tables: ``prepare()`` must build them."""
     with _empty_database(request.param, tmp_path) as url:
-        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
-                          "INSTANCE_PATH": str(tmp_path / "instance")})
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": url,
+                "INSTANCE_PATH": str(tmp_path / "instance"),
+            }
+        )
         yield app
         with app.app_context():
             db.session.remove()
@@ -359,8 +393,15 @@ def test_prepare_does_not_load_the_demo_beside_existing_events(fresh_app):
     with fresh_app.app_context():
         cli.prepare(demo=False)
     with fresh_app.app_context(), write_intent():
-        create_event(EventData(slug="wad2025", name_zh="大会", name_en="Conference",
-                               starts_on=date(2025, 6, 5), ends_on=date(2025, 6, 5)))
+        create_event(
+            EventData(
+                slug="wad2025",
+                name_zh="大会",
+                name_en="Conference",
+                starts_on=date(2025, 6, 5),
+                ends_on=date(2025, 6, 5),
+            )
+        )
         db.session.commit()
     with fresh_app.app_context():
         cli.prepare(demo=True)
@@ -369,8 +410,7 @@ def test_prepare_does_not_load_the_demo_beside_existing_events(fresh_app):
 
 def test_serve_prints_the_admin_password_once_and_starts_the_server(fresh_app, monkeypatch):
     started = []
-    monkeypatch.setattr(cli, "_run_gunicorn",
-                        lambda app, **kw: started.append(("gunicorn", kw)))
+    monkeypatch.setattr(cli, "_run_gunicorn", lambda app, **kw: started.append(("gunicorn", kw)))
     monkeypatch.setattr(Flask, "run", lambda self, **kw: started.append(("dev", kw)))
     runner = fresh_app.test_cli_runner()
     first = runner.invoke(args=["serve", "--port", "8123"])

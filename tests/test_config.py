@@ -30,8 +30,9 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 def test_secret_key_is_generated_into_the_instance_folder(tmp_path, instance):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlite_url(tmp_path),
-                      "INSTANCE_PATH": str(instance)})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": sqlite_url(tmp_path), "INSTANCE_PATH": str(instance)}
+    )
     key_file = instance / "secret_key"
     assert key_file.read_text(encoding="ascii") == app.config["SECRET_KEY"]
     assert len(app.config["SECRET_KEY"]) >= 32
@@ -47,15 +48,21 @@ def test_second_start_reuses_the_generated_secret_key(tmp_path, instance):
 
 def test_secret_key_from_environment_wins(monkeypatch, tmp_path, instance):
     monkeypatch.setenv("SECRET_KEY", "from-the-environment")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlite_url(tmp_path),
-                      "INSTANCE_PATH": str(instance)})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": sqlite_url(tmp_path), "INSTANCE_PATH": str(instance)}
+    )
     assert app.config["SECRET_KEY"] == "from-the-environment"
     assert not (instance / "secret_key").exists()
 
 
 def test_testing_uses_a_fixed_secret_key(tmp_path, instance):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": sqlite_url(tmp_path),
-                      "INSTANCE_PATH": str(instance)})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": sqlite_url(tmp_path),
+            "INSTANCE_PATH": str(instance),
+        }
+    )
     assert app.config["SECRET_KEY"] == "test-secret-key-not-for-production"
     assert not (instance / "secret_key").exists()
 
@@ -75,7 +82,10 @@ def test_database_url_from_environment_is_used(monkeypatch, instance):
 def test_postgres_database_url_is_given_the_psycopg_driver(monkeypatch, instance, scheme):
     monkeypatch.setenv("DATABASE_URL", f"{scheme}://wad:pw@db.example:5432/wadconf")
     app = create_app({"INSTANCE_PATH": str(instance)})
-    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://wad:pw@db.example:5432/wadconf"
+    assert (
+        app.config["SQLALCHEMY_DATABASE_URI"]
+        == "postgresql+psycopg://wad:pw@db.example:5432/wadconf"
+    )
 
 
 def test_explicit_psycopg_url_is_left_alone(monkeypatch, instance):

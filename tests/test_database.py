@@ -38,8 +38,11 @@ RACE_WORKERS = 16
 
 def sqlite_app(tmp_path: Path, **config) -> Flask:
     """An app on a fresh SQLite file with the schema created; ``config`` as given to create_app."""
-    settings = {"SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "db.sqlite3"),
-                "INSTANCE_PATH": str(tmp_path / "instance"), **config}
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "db.sqlite3"),
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        **config,
+    }
     app = create_app(settings)
     with app.app_context():
         db.create_all()
@@ -79,8 +82,13 @@ def in_transaction() -> bool:
 def add_race_event() -> int:
     """Create the event the racers lock; return its id."""
     with write_intent():
-        event = Event(slug="race", name_zh="竞争", name_en="Race",
-                      starts_on=date(2025, 6, 5), ends_on=date(2025, 6, 5))
+        event = Event(
+            slug="race",
+            name_zh="竞争",
+            name_en="Race",
+            starts_on=date(2025, 6, 5),
+            ends_on=date(2025, 6, 5),
+        )
         db.session.add(event)
         db.session.commit()
         return event.id
@@ -95,28 +103,50 @@ def record_once(event_id: int, *, pause: float = 0.0) -> bool:
     # A row lock on PostgreSQL; SQLite ignores FOR UPDATE (BEGIN IMMEDIATE does that job).
     db.session.execute(select(Event.id).where(Event.id == event_id).with_for_update()).one()
     seen = db.session.scalar(
-        select(AuditEntry.id).where(AuditEntry.event_id == event_id,
-                                    AuditEntry.action == RACE_ACTION)
+        select(AuditEntry.id).where(
+            AuditEntry.event_id == event_id, AuditEntry.action == RACE_ACTION
+        )
     )
     if pause:
         time.sleep(pause)
     if seen is None:
-        db.session.add(AuditEntry(action=RACE_ACTION, event_id=event_id, object_type="Event",
-                                  object_id=str(event_id), actor_label="race"))
+        db.session.add(
+            AuditEntry(
+                action=RACE_ACTION,
+                event_id=event_id,
+                object_type="Event",
+                object_id=str(event_id),
+                actor_label="race",
+            )
+        )
     db.session.commit()
     return seen is None
 
 
-def race_worker(url: str, instance: str, event_id: int, barrier, results, *,
-                use_write_intent: bool = True, pause: float = 0.0) -> None:
+def race_worker(
+    url: str,
+    instance: str,
+    event_id: int,
+    barrier,
+    results,
+    *,
+    use_write_intent: bool = True,
+    pause: float = 0.0,
+) -> None:
     """One racer (module level, so that ``spawn`` can import it): connect, wait, record once.
 
     Puts ``("ok", inserted, seconds)`` or ``("error", message, seconds)`` on ``results``.
     """
     # A longer busy_timeout than the default 5 s: this test is about correctness, and a
     # loaded CI machine must not turn a slow queue into "database is locked".
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": instance,
-                      "SQLITE_BUSY_TIMEOUT_MS": 30000})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": instance,
+            "SQLITE_BUSY_TIMEOUT_MS": 30000,
+        }
+    )
     with app.app_context():
         db.session.execute(select(1))  # open the connection before the start signal
         db.session.rollback()
@@ -127,22 +157,37 @@ def race_worker(url: str, instance: str, event_id: int, barrier, results, *,
                 inserted = record_once(event_id, pause=pause)
         except Exception as exc:  # the parent reports it
             db.session.rollback()
-            results.put(("error", f"{type(exc).__name__}: {exc}".splitlines()[0],
-                         time.perf_counter() - started))
+            results.put(
+                (
+                    "error",
+                    f"{type(exc).__name__}: {exc}".splitlines()[0],
+                    time.perf_counter() - started,
+                )
+            )
         else:
             results.put(("ok", inserted, time.perf_counter() - started))
         db.engine.dispose()
 
 
-def run_race(url: str, instance: str, event_id: int, *, workers: int,
-             use_write_intent: bool = True, pause: float = 0.0) -> list[tuple]:
+def run_race(
+    url: str,
+    instance: str,
+    event_id: int,
+    *,
+    workers: int,
+    use_write_intent: bool = True,
+    pause: float = 0.0,
+) -> list[tuple]:
     """Start ``workers`` spawned processes released together; return their results."""
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(workers)
     results = ctx.Queue()
     procs = [
-        ctx.Process(target=race_worker, args=(url, instance, event_id, barrier, results),
-                    kwargs={"use_write_intent": use_write_intent, "pause": pause})
+        ctx.Process(
+            target=race_worker,
+            args=(url, instance, event_id, barrier, results),
+            kwargs={"use_write_intent": use_write_intent, "pause": pause},
+        )
         for _ in range(workers)
     ]
     for proc in procs:
@@ -162,8 +207,9 @@ def run_race(url: str, instance: str, event_id: int, *, workers: int,
 def count_race_rows(event_id: int) -> int:
     """How many ``test.once`` entries exist for ``event_id``."""
     return db.session.scalar(
-        select(func.count(AuditEntry.id)).where(AuditEntry.event_id == event_id,
-                                                AuditEntry.action == RACE_ACTION)
+        select(func.count(AuditEntry.id)).where(
+            AuditEntry.event_id == event_id, AuditEntry.action == RACE_ACTION
+        )
     )
 
 
@@ -205,8 +251,13 @@ def test_sqlite_synchronous_follows_config(tmp_path, setting, expected):
 
 
 def test_unknown_sqlite_synchronous_is_refused(tmp_path):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "db.sqlite3"),
-                      "INSTANCE_PATH": str(tmp_path), "SQLITE_SYNCHRONOUS": "SOMETIMES"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "db.sqlite3"),
+            "INSTANCE_PATH": str(tmp_path),
+            "SQLITE_SYNCHRONOUS": "SOMETIMES",
+        }
+    )
     with app.app_context(), pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
         db.session.execute(select(1))
 
@@ -310,10 +361,12 @@ def test_concurrent_look_up_then_insert_writes_one_row(race_database):
     errors = [r[1] for r in results if r[0] == "error"]
     inserted = [r for r in results if r[0] == "ok" and r[1]]
     seconds = sorted(r[2] for r in results)
-    print(f"\n{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}: {RACE_WORKERS} processes, "
-          f"{rows} row(s), {len(errors)} error(s); after the start signal: "
-          f"median {statistics.median(seconds) * 1000:.0f} ms, "
-          f"slowest {seconds[-1] * 1000:.0f} ms; wall incl. spawning {wall:.1f} s")
+    print(
+        f"\n{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}: {RACE_WORKERS} processes, "
+        f"{rows} row(s), {len(errors)} error(s); after the start signal: "
+        f"median {statistics.median(seconds) * 1000:.0f} ms, "
+        f"slowest {seconds[-1] * 1000:.0f} ms; wall incl. spawning {wall:.1f} s"
+    )
     assert errors == []
     assert rows == 1
     assert len(inserted) == 1

@@ -43,7 +43,8 @@ def test_every_extracted_string_is_in_the_catalogue(locale):
 @pytest.mark.parametrize("locale", ["zh_Hans", "en"])
 def test_every_catalogue_entry_is_translated_and_not_fuzzy(locale):
     untranslated = [
-        m.id for m in _catalogue(locale)
+        m.id
+        for m in _catalogue(locale)
         if m.id and (not m.string or m.fuzzy or (isinstance(m.string, tuple) and not all(m.string)))
     ]
     assert untranslated == []
@@ -66,8 +67,17 @@ def test_compiled_catalogue_matches_the_source(locale):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("zh-CN", "zh_Hans"), ("zh", "zh_Hans"), ("zh_Hans", "zh_Hans"), ("zh-TW", "zh_Hans"),
-     ("en-GB", "en"), ("EN", "en"), ("fr", None), ("", None), (None, None)],
+    [
+        ("zh-CN", "zh_Hans"),
+        ("zh", "zh_Hans"),
+        ("zh_Hans", "zh_Hans"),
+        ("zh-TW", "zh_Hans"),
+        ("en-GB", "en"),
+        ("EN", "en"),
+        ("fr", None),
+        ("", None),
+        (None, None),
+    ],
 )
 def test_normalise_locale(value, expected):
     assert normalise_locale(value) == expected

@@ -75,8 +75,9 @@ def empty_app(request, tmp_path: Path, keep_root_logging) -> Iterator[Flask]:
     instance = tmp_path / "instance"
 
     def build(url: str) -> Flask:
-        return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
-                           "INSTANCE_PATH": str(instance)})
+        return create_app(
+            {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance)}
+        )
 
     if request.param == "sqlite":
         app = build("sqlite:///" + str(tmp_path / "migrations.sqlite3"))
@@ -133,7 +134,12 @@ def test_downgrade_to_base_then_upgrade_again(empty_app):
 
 
 def test_migrations_have_a_single_head(tmp_path):
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"),
-                      "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "unused.sqlite3")})
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "unused.sqlite3"),
+        }
+    )
     with app.app_context():
         assert len(script_directory().get_heads()) == 1

@@ -37,7 +37,7 @@ def _read_until(proc: subprocess.Popen, pattern: str, timeout: float = 60) -> re
         match = re.search(pattern, line)
         if match:
             return match
-    raise AssertionError("serve did not print %r; output:\n%s" % (pattern, "".join(seen)))
+    raise AssertionError("serve did not print {!r}; output:\n{}".format(pattern, "".join(seen)))
 
 
 @pytest.fixture
@@ -49,7 +49,10 @@ def served(tmp_path):
     env.update(WADCONF_INSTANCE_PATH=str(tmp_path / "instance"), PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
         [str(WADCONF), "serve", "--port", str(port), "--workers", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
     try:
         yield proc, port, tmp_path / "instance"
@@ -111,7 +114,10 @@ def test_second_start_creates_no_new_password(served, tmp_path):
     env.update(WADCONF_INSTANCE_PATH=str(instance), PYTHONUNBUFFERED="1")
     again = subprocess.Popen(
         [str(WADCONF), "serve", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
     try:
         match = _read_until(again, r"(log in with an existing account|with password: )")

@@ -17,7 +17,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
-        instance_path=os.environ.get("WADCONF_INSTANCE_PATH") or (config or {}).get("INSTANCE_PATH"),
+        instance_path=os.environ.get("WADCONF_INSTANCE_PATH")
+        or (config or {}).get("INSTANCE_PATH"),
         instance_relative_config=True,
     )
     from wadconf import config as config_module
@@ -35,7 +36,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from wadconf.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
+    migrate.init_app(
+        app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     database.init_app(app)

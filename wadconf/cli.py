@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import secrets
 import sys
@@ -21,7 +22,7 @@ DEMO_ADMIN_EMAIL = "admin@example.org"
 
 
 def writes(command):
-    """Run the command as one write transaction (``BEGIN IMMEDIATE`` on SQLite); commit at the end."""
+    """Run the command as one write transaction (``BEGIN IMMEDIATE`` on SQLite), then commit."""
 
     @functools.wraps(command)
     def wrapped(*args, **kwargs):
@@ -60,7 +61,9 @@ def users_group():
 @writes
 def users_create(email: str, role: str, display_name: str):
     """Create a staff account; the password is prompted for or read from standard input."""
-    user = accounts.create_user(email, role=role, password=read_password(), display_name=display_name)
+    user = accounts.create_user(
+        email, role=role, password=read_password(), display_name=display_name
+    )
     click.echo(f"created {user.email} ({user.role.value})")
 
 
@@ -216,8 +219,12 @@ def prepare(*, demo: bool) -> tuple[str, str | None]:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
-@click.option("--demo/--no-demo", default=True, show_default=True,
-              help="Load the demo conference into an empty database.")
+@click.option(
+    "--demo/--no-demo",
+    default=True,
+    show_default=True,
+    help="Load the demo conference into an empty database.",
+)
 @click.option("--dev", is_flag=True, help="Use Flask's development server instead of gunicorn.")
 @click.pass_context
 def serve_command(ctx: click.Context, host: str, port: int, workers: int, demo: bool, dev: bool):
@@ -238,12 +245,27 @@ def serve_command(ctx: click.Context, host: str, port: int, workers: int, demo: 
         click.echo(f"  log in at {url}login as {email} with password: {password}")
         click.echo("  (shown once; change it with `wadconf users reset-password EMAIL`)")
     else:
-        click.echo("  log in with an existing account (`wadconf users list`, `wadconf users reset-password`)")
+        click.echo(
+            "  log in with an existing account"
+            " (`wadconf users list`, `wadconf users reset-password`)"
+        )
+    # The mail worker runs as its own process: an SMTP call must not tie up a web worker.
+    from wadconf.cli_mail import start_worker_process, stop_worker_process
+
+    mail_worker = start_worker_process()
+    backend = app.config["MAIL_BACKEND"]
+    click.echo(f"  mail worker started (pid {mail_worker.pid}, backend {backend})")
     click.echo("", nl=True)
-    if dev or sys.platform == "win32":
-        app.run(host=host, port=port, use_reloader=False)
-        return
-    _run_gunicorn(app, host=host, port=port, workers=workers)
+    # FlaskGroup has pushed an app context around this command. Serve from an empty
+    # contextvars context so that the workers forked from here do not inherit it: if they
+    # did, every request would share one ``g`` (and Flask-Login's cached user in it).
+    try:
+        if dev or sys.platform == "win32":
+            contextvars.Context().run(app.run, host=host, port=port, use_reloader=False)
+        else:
+            contextvars.Context().run(_run_gunicorn, app, host=host, port=port, workers=workers)
+    finally:
+        stop_worker_process(mail_worker)
 
 
 def _run_gunicorn(app: Flask, *, host: str, port: int, workers: int) -> None:
@@ -267,6 +289,12 @@ def register_commands(app: Flask) -> None:
     """Attach the commands to ``app.cli`` (``flask --app wadconf`` sees the same)."""
     for command in (users_group, events_group, demo_command, serve_command, backup_command):
         app.cli.add_command(command)
+    from wadconf.cli_invitations import invitations_group
+
+    app.cli.add_command(invitations_group)
+    from wadconf.cli_mail import mail_group
+
+    app.cli.add_command(mail_group)
 
 
 def main() -> None:

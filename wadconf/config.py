@@ -55,6 +55,11 @@ class Defaults:
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute;20 per hour"
     LOGIN_LIMIT_PER_CLIENT = "20 per minute;100 per hour"
 
+    #: Requests per client to invitation and manage links, and how many of them may miss (404):
+    #: the second limit is what stops guessing tokens.
+    PUBLIC_LINK_LIMIT = "120 per minute"
+    PUBLIC_LINK_MISS_LIMIT = "20 per minute;100 per hour"
+
     #: Path of a CJK font (OTF/TTF/TTC) to use instead of the bundled Noto Sans SC.
     CJK_FONT: str | None = None
 

@@ -35,6 +35,11 @@ def select_locale() -> str:
         chosen = normalise_locale(request.cookies.get(LANG_COOKIE))
         if chosen:
             return chosen
+        # Set by a page about one person (an invitation, a registration): their language
+        # beats the browser's, since the link may be opened on someone else's computer.
+        preferred = normalise_locale(g.get("preferred_locale"))
+        if preferred:
+            return preferred
         if current_user and current_user.is_authenticated and current_user.locale:
             return current_user.locale
         for value, _quality in request.accept_languages:

@@ -53,8 +53,9 @@ class LiveServer:
 def browser_unavailable(reason: str) -> None:
     """Skip, or fail when the environment promises a browser."""
     if REQUIRE_BROWSER:
-        pytest.fail(f"{reason}, but WADCONF_REQUIRE_BROWSER=1 requires the browser tests",
-                    pytrace=False)
+        pytest.fail(
+            f"{reason}, but WADCONF_REQUIRE_BROWSER=1 requires the browser tests", pytrace=False
+        )
     pytest.skip(reason)
 
 
@@ -62,8 +63,9 @@ def browser_unavailable(reason: str) -> None:
 def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     """The real app with CSRF on, the demo conference and an admin, on a free loopback port."""
     base = tmp_path_factory.mktemp("browser")
-    app = build_app("sqlite:///" + str(base / "browser.sqlite3"), base / "instance",
-                    WTF_CSRF_ENABLED=True)
+    app = build_app(
+        "sqlite:///" + str(base / "browser.sqlite3"), base / "instance", WTF_CSRF_ENABLED=True
+    )
     with app.app_context(), write_intent():
         load_demo()
         db.session.commit()
@@ -71,12 +73,12 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     limiter.reset()
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="wadconf-live-server",
-                              daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name="wadconf-live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app, STAFF_EMAIL,
-                         factories.PASSWORD)
+        yield LiveServer(
+            f"http://127.0.0.1:{server.server_port}", app, STAFF_EMAIL, factories.PASSWORD
+        )
     finally:
         server.shutdown()
         server.server_close()
@@ -106,8 +108,9 @@ def browser(playwright_driver):
 
 
 def _new_page(browser, live_server: LiveServer, locale: str):
-    context = browser.new_context(base_url=live_server.url, locale=locale,
-                                  viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        base_url=live_server.url, locale=locale, viewport={"width": 1280, "height": 900}
+    )
     return context, context.new_page()
 
 

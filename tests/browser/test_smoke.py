@@ -20,8 +20,10 @@ pytestmark = pytest.mark.browser
 EVENT_PATH = "/events/wad2024/"
 SCREENSHOT = "event-wad2024-zh.png"
 #: The characters WadconfCJK covers (its unicode-range in static/css/app.css).
-CJK_CHARS = (r"[\u2E80-\u2FFF\u3000-\u303F\u3100-\u31FF\u3400-\u4DBF\u4E00-\u9FFF"
-             r"\uF900-\uFAFF\uFF00-\uFFEF]")
+CJK_CHARS = (
+    r"[\u2E80-\u2FFF\u3000-\u303F\u3100-\u31FF\u3400-\u4DBF\u4E00-\u9FFF"
+    r"\uF900-\uFAFF\uFF00-\uFFEF]"
+)
 #: Two different Chinese strings of equal length: if both render as the same
 #: "tofu" boxes, their pictures are identical.
 SAMPLES = ("认可", "签到")
@@ -93,7 +95,8 @@ def ink(image: Image.Image) -> int:
 def is_cjk_font(font: dict) -> bool:
     """A font reported by Chromium that holds Chinese glyphs (ours, or a local CJK font)."""
     return font["isCustomFont"] or bool(
-        re.search(r"CJK|Noto Sans SC|Source Han|PingFang|YaHei|Hiragino", font["familyName"]))
+        re.search(r"CJK|Noto Sans SC|Source Han|PingFang|YaHei|Hiragino", font["familyName"])
+    )
 
 
 def cjk_glyphs_per_element(page) -> list[tuple[str, int, int]]:
@@ -164,8 +167,14 @@ def test_language_switcher_changes_page_language(page, live_server):
 
 def test_event_page_loads_the_bundled_cjk_font(page_zh):
     font_responses = []
-    page_zh.on("response", lambda response: font_responses.append(response.status)
-               if response.url.endswith("/fonts/cjk-sans.otf") else None)
+    page_zh.on(
+        "response",
+        lambda response: (
+            font_responses.append(response.status)
+            if response.url.endswith("/fonts/cjk-sans.otf")
+            else None
+        ),
+    )
 
     page_zh.goto(EVENT_PATH)
     expect(page_zh.locator("html")).to_have_attribute("lang", "zh-Hans")
@@ -177,8 +186,7 @@ def test_event_page_loads_the_bundled_cjk_font(page_zh):
         assert 200 in font_responses, font_responses
 
 
-def test_every_chinese_character_on_the_event_page_is_drawn_by_a_cjk_font(
-        page_zh, artifacts_dir):
+def test_every_chinese_character_on_the_event_page_is_drawn_by_a_cjk_font(page_zh, artifacts_dir):
     page_zh.goto(EVENT_PATH)
     wait_for_cjk_face(page_zh)
     page_zh.screenshot(path=str(artifacts_dir / SCREENSHOT), full_page=True)

@@ -70,18 +70,32 @@ def bare_app() -> Flask:
 
 def wadconf_app(url: str, instance: str, synchronous: str) -> Flask:
     """wadconf (test config: no CSRF) plus ``POST /_bench/scan/<code>``, a check-in-like write."""
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": instance,
-                      "SQLITE_SYNCHRONOUS": synchronous})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": instance,
+            "SQLITE_SYNCHRONOUS": synchronous,
+        }
+    )
 
     def scan(code: str):
         event_id = db.session.scalar(select(Event.id).where(Event.slug == BENCH_EVENT))
         seen = db.session.scalar(
-            select(AuditEntry.id).where(AuditEntry.object_id == code,
-                                        AuditEntry.action == SCAN_ACTION)
+            select(AuditEntry.id).where(
+                AuditEntry.object_id == code, AuditEntry.action == SCAN_ACTION
+            )
         )
         if seen is None:
-            db.session.add(AuditEntry(action=SCAN_ACTION, event_id=event_id, object_type="Badge",
-                                      object_id=code, actor_label="bench"))
+            db.session.add(
+                AuditEntry(
+                    action=SCAN_ACTION,
+                    event_id=event_id,
+                    object_type="Badge",
+                    object_id=code,
+                    actor_label="bench",
+                )
+            )
         db.session.commit()
         return {"code": code, "status": "already" if seen else "checked_in"}
 
@@ -91,8 +105,11 @@ def wadconf_app(url: str, instance: str, synchronous: str) -> Flask:
 
 def gunicorn_wadconf_app() -> Flask:
     """Factory for ``gunicorn 'tests.perf.bench_write_lock:gunicorn_wadconf_app()'``."""
-    return wadconf_app(os.environ["BENCH_DATABASE_URL"], os.environ["BENCH_INSTANCE"],
-                       os.environ.get("BENCH_SYNCHRONOUS", "FULL"))
+    return wadconf_app(
+        os.environ["BENCH_DATABASE_URL"],
+        os.environ["BENCH_INSTANCE"],
+        os.environ.get("BENCH_SYNCHRONOUS", "FULL"),
+    )
 
 
 def prepare_database(folder: Path, name: str) -> tuple[str, str, int]:
@@ -104,8 +121,13 @@ def prepare_database(folder: Path, name: str) -> tuple[str, str, int]:
         db.create_all()
         # Only here: the bench looks scans up by code, as a real check-in looks up its badge.
         db.session.execute(text("CREATE INDEX bench_ix_object_id ON audit_entries (object_id)"))
-        event = Event(slug=BENCH_EVENT, name_zh="基准", name_en="Bench",
-                      starts_on=date(2025, 6, 5), ends_on=date(2025, 6, 5))
+        event = Event(
+            slug=BENCH_EVENT,
+            name_zh="基准",
+            name_en="Bench",
+            starts_on=date(2025, 6, 5),
+            ends_on=date(2025, 6, 5),
+        )
         db.session.add(event)
         db.session.commit()
         event_id = event.id
@@ -140,6 +162,7 @@ def bench_test_client(folder: Path, seconds: float) -> dict[str, float]:
         url, instance, _ = prepare_database(folder, f"client-{sync}")
         client = wadconf_app(url, instance, sync).test_client()
         if sync == "FULL":
+
             def health(_i, client=client):
                 assert client.get("/healthz").status_code == 200
 
@@ -172,7 +195,7 @@ def _cpu_seconds_of_children(parent: int) -> float:
             stat = Path(f"/proc/{entry}/stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rfind(")") + 2:].split()
+        fields = stat[stat.rfind(")") + 2 :].split()
         if int(fields[1]) == parent:  # ppid
             total += int(fields[11]) + int(fields[12])  # utime + stime
     return total / ticks
@@ -199,19 +222,36 @@ def http_client(port: int, method: str, path: str, name: str, go, stop, results)
     results.put((count, errors))
 
 
-def bench_gunicorn(spec: str, method: str, path: str, seconds: float, clients: int,
-                   env: dict[str, str]) -> dict[str, float]:
+def bench_gunicorn(
+    spec: str, method: str, path: str, seconds: float, clients: int, env: dict[str, str]
+) -> dict[str, float]:
     """Run ``gunicorn -w 2 spec`` on loopback; ``clients`` processes hit it for ``seconds``."""
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--chdir", str(ROOT), "-w", "2", "-k", "sync",
-         "-b", f"127.0.0.1:{port}", "--log-level", "warning", spec],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--chdir",
+            str(ROOT),
+            "-w",
+            "2",
+            "-k",
+            "sync",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            spec,
+        ],
         env={**os.environ, **env},
     )
     ctx = multiprocessing.get_context("spawn")
     go, stop, results = ctx.Event(), ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=http_client, args=(port, method, path, f"c{n}", go, stop, results))
-             for n in range(clients)]
+    procs = [
+        ctx.Process(target=http_client, args=(port, method, path, f"c{n}", go, stop, results))
+        for n in range(clients)
+    ]
     try:
         for proc in procs:
             proc.start()
@@ -232,8 +272,11 @@ def bench_gunicorn(spec: str, method: str, path: str, seconds: float, clients: i
         server.terminate()
         server.wait(timeout=20)
     done = sum(c for c, _ in counts)
-    return {"rps": done / elapsed, "errors": sum(e for _, e in counts),
-            "server_cpu_ms": 1000 * cpu / max(done, 1)}
+    return {
+        "rps": done / elapsed,
+        "errors": sum(e for _, e in counts),
+        "server_cpu_ms": 1000 * cpu / max(done, 1),
+    }
 
 
 def _wait_until_answering(port: int, method: str, path: str, limit: float = 30.0) -> None:
@@ -260,23 +303,28 @@ def _sqlite3_default_once(path: str, event_id: int, pause: float) -> bool:
     """Look-up-then-insert as naive code writes it: Python's default sqlite3 transactions."""
     conn = sqlite3.connect(path, timeout=5)  # BEGIN (deferred) only before the INSERT
     try:
-        seen = conn.execute("SELECT id FROM audit_entries WHERE event_id = ? AND action = ?",
-                            (event_id, RACE_ACTION)).fetchone()
+        seen = conn.execute(
+            "SELECT id FROM audit_entries WHERE event_id = ? AND action = ?",
+            (event_id, RACE_ACTION),
+        ).fetchone()
         time.sleep(pause)
         if seen is None:
             now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
             conn.execute(
                 "INSERT INTO audit_entries (created_at, actor_label, action, object_type,"
                 " object_id, event_id, ip_address, details) VALUES (?, 'race', ?, 'Event', ?, ?,"
-                " '', '{}')", (now, RACE_ACTION, str(event_id), event_id))
+                " '', '{}')",
+                (now, RACE_ACTION, str(event_id), event_id),
+            )
         conn.commit()
         return seen is None
     finally:
         conn.close()
 
 
-def race_rounds_worker(url: str, instance: str, rounds: list[tuple[str, int]], pause: float,
-                       barrier, results) -> None:
+def race_rounds_worker(
+    url: str, instance: str, rounds: list[tuple[str, int]], pause: float, barrier, results
+) -> None:
     """One racer for several rounds, so that spawning is paid once: wait, race, report."""
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": instance})
     path = url.removeprefix("sqlite:///")
@@ -315,9 +363,12 @@ def bench_race(folder: Path, workers: int, pause: float) -> dict[str, dict]:
 
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(workers), ctx.Queue()
-    procs = [ctx.Process(target=race_rounds_worker,
-                         args=(url, instance, rounds, pause, barrier, results))
-             for _ in range(workers)]
+    procs = [
+        ctx.Process(
+            target=race_rounds_worker, args=(url, instance, rounds, pause, barrier, results)
+        )
+        for _ in range(workers)
+    ]
     for proc in procs:
         proc.start()
     try:
@@ -336,10 +387,16 @@ def bench_race(folder: Path, workers: int, pause: float) -> dict[str, dict]:
             for _, outcome, _ in outcomes:
                 if outcome not in {"inserted", "saw it"}:
                     errors[outcome] = errors.get(outcome, 0) + 1
-            rows = db.session.scalar(select(func.count(AuditEntry.id)).where(
-                AuditEntry.event_id == event_id, AuditEntry.action == RACE_ACTION))
-            figures[mode] = {"rows": rows, "errors": errors,
-                             "slowest_ms": 1000 * max(r[2] for r in outcomes)}
+            rows = db.session.scalar(
+                select(func.count(AuditEntry.id)).where(
+                    AuditEntry.event_id == event_id, AuditEntry.action == RACE_ACTION
+                )
+            )
+            figures[mode] = {
+                "rows": rows,
+                "errors": errors,
+                "slowest_ms": 1000 * max(r[2] for r in outcomes),
+            }
         db.engine.dispose()
     return figures
 
@@ -352,17 +409,26 @@ def bench_synchronous(folder: Path, seconds: float) -> dict[str, float]:
     figures = {}
     for sync in ("FULL", "NORMAL"):
         url, instance, event_id = prepare_database(folder, f"sync-{sync}")
-        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
-                          "INSTANCE_PATH": instance, "SQLITE_SYNCHRONOUS": sync})
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": url,
+                "INSTANCE_PATH": instance,
+                "SQLITE_SYNCHRONOUS": sync,
+            }
+        )
         with app.app_context():
-            assert db.session.execute(text("PRAGMA synchronous")).scalar() == {"FULL": 2,
-                                                                                "NORMAL": 1}[sync]
+            assert (
+                db.session.execute(text("PRAGMA synchronous")).scalar()
+                == {"FULL": 2, "NORMAL": 1}[sync]
+            )
             db.session.rollback()
 
             def commit(i, event_id=event_id):
                 with write_intent():
-                    db.session.add(AuditEntry(action="bench.commit", event_id=event_id,
-                                              object_id=str(i)))
+                    db.session.add(
+                        AuditEntry(action="bench.commit", event_id=event_id, object_id=str(i))
+                    )
                     db.session.commit()
 
             figures[sync] = requests_per_second(commit, seconds)
@@ -373,55 +439,86 @@ def bench_synchronous(folder: Path, seconds: float) -> dict[str, float]:
 # --- main --------------------------------------------------------------------------------
 
 
-def run(seconds: float = 2.0, workers: int = 16, pause: float = 0.005, clients: int = 2,
-        use_gunicorn: bool = True) -> dict:
+def run(
+    seconds: float = 2.0,
+    workers: int = 16,
+    pause: float = 0.005,
+    clients: int = 2,
+    use_gunicorn: bool = True,
+) -> dict:
     """Run every measurement, print as it goes, return the figures."""
     folder = Path(tempfile.mkdtemp(prefix="wadconf-bench-"))
     figures: dict = {}
     began = time.perf_counter()
     try:
-        print(f"wadconf write-lock bench: {os.cpu_count()} CPUs, load average "
-              f"{os.getloadavg()[0]:.2f}, SQLite {sqlite3.sqlite_version}, files in {folder}")
+        print(
+            f"wadconf write-lock bench: {os.cpu_count()} CPUs, load average "
+            f"{os.getloadavg()[0]:.2f}, SQLite {sqlite3.sqlite_version}, files in {folder}"
+        )
 
         tc = figures["test_client"] = bench_test_client(folder, seconds)
         print("\n(a)/(b) Flask test client, one process, requests/s")
         print(f"  bare JSON route             {tc['bare']:8.0f}")
-        print(f"  wadconf GET /healthz        {tc['wadconf read']:8.0f}"
-              f"   bare/read = {tc['bare'] / tc['wadconf read']:.1f}x  (full stack, SELECT 1)")
+        print(
+            f"  wadconf GET /healthz        {tc['wadconf read']:8.0f}"
+            f"   bare/read = {tc['bare'] / tc['wadconf read']:.1f}x  (full stack, SELECT 1)"
+        )
         for sync in ("FULL", "NORMAL"):
-            print(f"  write request, sync={sync:<6}  {tc[f'write {sync}']:8.0f}"
-                  f"   bare/write = {tc['bare'] / tc[f'write {sync}']:.1f}x")
+            print(
+                f"  write request, sync={sync:<6}  {tc[f'write {sync}']:8.0f}"
+                f"   bare/write = {tc['bare'] / tc[f'write {sync}']:.1f}x"
+            )
 
         if use_gunicorn:
             url, instance, _ = prepare_database(folder, "gunicorn")
-            bare = bench_gunicorn("tests.perf.bench_write_lock:bare_app()", "GET", "/ping",
-                                  seconds, clients, {})
+            bare = bench_gunicorn(
+                "tests.perf.bench_write_lock:bare_app()", "GET", "/ping", seconds, clients, {}
+            )
             write = bench_gunicorn(
-                "tests.perf.bench_write_lock:gunicorn_wadconf_app()", "POST",
-                "/_bench/scan/{name}-{i}", seconds, clients,
-                {"BENCH_DATABASE_URL": url, "BENCH_INSTANCE": instance,
-                 "BENCH_SYNCHRONOUS": "FULL"})
+                "tests.perf.bench_write_lock:gunicorn_wadconf_app()",
+                "POST",
+                "/_bench/scan/{name}-{i}",
+                seconds,
+                clients,
+                {
+                    "BENCH_DATABASE_URL": url,
+                    "BENCH_INSTANCE": instance,
+                    "BENCH_SYNCHRONOUS": "FULL",
+                },
+            )
             figures["gunicorn"] = {"bare": bare, "write": write}
-            print(f"\n(a)/(b) gunicorn -w 2 (sync), {clients} client processes on 127.0.0.1, "
-                  "a new connection per request")
+            print(
+                f"\n(a)/(b) gunicorn -w 2 (sync), {clients} client processes on 127.0.0.1, "
+                "a new connection per request"
+            )
             for name, got in (("bare JSON route", bare), ("write request, FULL", write)):
-                print(f"  {name:<22} {got['rps']:8.0f} req/s  {got['server_cpu_ms']:.2f} ms "
-                      f"server CPU/request  errors {got['errors']}")
-            print(f"  ratio bare/write: {bare['rps'] / write['rps']:.1f}x by req/s, "
-                  f"{write['server_cpu_ms'] / bare['server_cpu_ms']:.1f}x by server CPU")
+                print(
+                    f"  {name:<22} {got['rps']:8.0f} req/s  {got['server_cpu_ms']:.2f} ms "
+                    f"server CPU/request  errors {got['errors']}"
+                )
+            print(
+                f"  ratio bare/write: {bare['rps'] / write['rps']:.1f}x by req/s, "
+                f"{write['server_cpu_ms'] / bare['server_cpu_ms']:.1f}x by server CPU"
+            )
 
         race = figures["race"] = bench_race(folder, workers, pause)
-        print(f"\n(c) {workers} processes, look up then insert on one key, {pause * 1000:.0f} ms "
-              "between look-up and insert")
+        print(
+            f"\n(c) {workers} processes, look up then insert on one key, {pause * 1000:.0f} ms "
+            "between look-up and insert"
+        )
         for mode in RACE_MODES:
             got = race[mode]
-            print(f"  {mode:<16} rows {got['rows']:3d}   slowest {got['slowest_ms']:6.0f} ms   "
-                  f"errors {got['errors'] or 'none'}")
+            print(
+                f"  {mode:<16} rows {got['rows']:3d}   slowest {got['slowest_ms']:6.0f} ms   "
+                f"errors {got['errors'] or 'none'}"
+            )
 
         sync = figures["synchronous"] = bench_synchronous(folder, seconds)
         print("\n(d) commits/s, one process, one insert per transaction")
-        print(f"  FULL   {sync['FULL']:8.0f}\n  NORMAL {sync['NORMAL']:8.0f}"
-              f"   NORMAL/FULL = {sync['NORMAL'] / sync['FULL']:.1f}x")
+        print(
+            f"  FULL   {sync['FULL']:8.0f}\n  NORMAL {sync['NORMAL']:8.0f}"
+            f"   NORMAL/FULL = {sync['NORMAL'] / sync['FULL']:.1f}x"
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     figures["seconds_total"] = time.perf_counter() - began
@@ -438,11 +535,13 @@ def test_benchmark():
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=2.0,
-                        help="length of each rate measurement")
+    parser.add_argument(
+        "--seconds", type=float, default=2.0, help="length of each rate measurement"
+    )
     parser.add_argument("--workers", type=int, default=16, help="racing processes in (c)")
-    parser.add_argument("--pause", type=float, default=0.005,
-                        help="seconds between look-up and insert in (c)")
+    parser.add_argument(
+        "--pause", type=float, default=0.005, help="seconds between look-up and insert in (c)"
+    )
     parser.add_argument("--clients", type=int, default=2, help="HTTP client processes")
     parser.add_argument("--no-gunicorn", action="store_true", help="skip the gunicorn runs")
     args = parser.parse_args(argv)

@@ -18,8 +18,9 @@ def _user(user_id: int) -> StaffUser:
 
 def test_create_user_lowercases_the_email(app):
     with app.app_context(), write_intent():
-        user = accounts.create_user("  Mixed.Case@Example.ORG ", role="organizer",
-                                    password=PASSWORD)
+        user = accounts.create_user(
+            "  Mixed.Case@Example.ORG ", role="organizer", password=PASSWORD
+        )
         assert user.email == "mixed.case@example.org"
         assert accounts.get_by_email("MIXED.case@example.org") is user
 
@@ -56,8 +57,9 @@ def test_create_user_refuses_a_short_password(app):
 def test_create_user_refuses_the_email_as_password(app):
     with app.app_context(), write_intent():
         with pytest.raises(DomainError) as exc:
-            accounts.create_user("long.name@example.org", role="organizer",
-                                 password="Long.Name@example.org")
+            accounts.create_user(
+                "long.name@example.org", role="organizer", password="Long.Name@example.org"
+            )
     assert exc.value.code == "password_is_email"
 
 
@@ -72,10 +74,14 @@ def test_password_is_stored_hashed(app):
 def test_create_user_audits_the_creation(app, make_user):
     admin = make_user(role="admin")
     with app.app_context(), write_intent():
-        user = accounts.create_user("new@example.org", role="checkin", password=PASSWORD,
-                                    by=_user(admin.id))
-        entry = db.session.scalar(select(AuditEntry).where(
-            AuditEntry.action == "user.create", AuditEntry.object_id == str(user.id)))
+        user = accounts.create_user(
+            "new@example.org", role="checkin", password=PASSWORD, by=_user(admin.id)
+        )
+        entry = db.session.scalar(
+            select(AuditEntry).where(
+                AuditEntry.action == "user.create", AuditEntry.object_id == str(user.id)
+            )
+        )
         assert entry.actor_id == admin.id
         assert entry.object_type == "StaffUser"
         assert entry.details == {"email": "new@example.org", "role": "checkin"}
@@ -87,8 +93,10 @@ def test_authenticate_returns_the_account_and_stamps_the_login(app, make_user):
         user = accounts.authenticate("Staff@example.org", PASSWORD)
         assert user.id == made.id
         assert user.last_login_at is not None
-        assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.actor_id == made.id)) \
+        assert (
+            db.session.scalar(select(AuditEntry.action).where(AuditEntry.actor_id == made.id))
             == "auth.login"
+        )
 
 
 def test_authenticate_refuses_a_wrong_password(app, make_user):
@@ -157,8 +165,10 @@ def test_change_role_to_the_same_role_records_nothing(app, make_user):
     user = make_user(role="organizer")
     with app.app_context(), write_intent():
         accounts.change_role(_user(user.id), "organizer")
-        assert db.session.scalar(
-            select(AuditEntry).where(AuditEntry.action == "user.role_change")) is None
+        assert (
+            db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.role_change"))
+            is None
+        )
 
 
 def test_set_active_false_refuses_the_last_active_admin(app, make_user):
@@ -176,8 +186,10 @@ def test_set_active_false_rotates_the_session_token(app, make_user):
         accounts.set_active(user, False)
         assert user.is_active_account is False
         assert user.session_token != made.session_token
-        assert db.session.scalar(select(AuditEntry.action).order_by(AuditEntry.id.desc())) \
+        assert (
+            db.session.scalar(select(AuditEntry.action).order_by(AuditEntry.id.desc()))
             == "user.disable"
+        )
 
 
 def test_set_password_rotates_the_session_token(app, make_user):

@@ -41,11 +41,17 @@ def test_deleting_an_entry_through_the_orm_raises(app):
 
 def test_record_stores_actor_action_object_and_address(app, make_user, make_event):
     user, event = make_user(email="actor@example.org"), make_event(slug="wad2025")
-    with app.test_request_context("/admin/", environ_base={"REMOTE_ADDR": "203.0.113.7"}), \
-            write_intent():
-        entry = audit.record("event.update", obj=db.session.get(Event, event.id),
-                             actor=db.session.get(StaffUser, user.id), event_id=event.id,
-                             details={"fields": ["name_en"]})
+    with (
+        app.test_request_context("/admin/", environ_base={"REMOTE_ADDR": "203.0.113.7"}),
+        write_intent(),
+    ):
+        entry = audit.record(
+            "event.update",
+            obj=db.session.get(Event, event.id),
+            actor=db.session.get(StaffUser, user.id),
+            event_id=event.id,
+            details={"fields": ["name_en"]},
+        )
         entry_id = entry.id
         db.session.commit()
     with app.app_context():

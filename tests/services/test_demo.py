@@ -24,8 +24,10 @@ def _load(app) -> bool:
 
 
 def _counts() -> dict[str, int]:
-    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
-            for model in (Event, Room, ProgrammePart)}
+    return {
+        model.__name__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (Event, Room, ProgrammePart)
+    }
 
 
 def _demo_event() -> Event:
@@ -79,8 +81,9 @@ def test_demo_programme_is_on_6_june_2024_in_shanghai(app):
 def test_signing_ceremonies_are_in_the_signing_hall(app):
     _load(app)
     with app.app_context():
-        signings = [p for p in _demo_event().programme_parts
-                    if p.kind == ProgrammeKind.SIGNING_CEREMONY]
+        signings = [
+            p for p in _demo_event().programme_parts if p.kind == ProgrammeKind.SIGNING_CEREMONY
+        ]
         assert {p.room.code for p in signings} == {"signing-hall"}
 
 
@@ -91,8 +94,12 @@ def test_loading_the_demo_twice_adds_nothing(app):
     assert _load(app) is False
     with app.app_context():
         assert _counts() == before
-        assert db.session.scalar(select(func.count()).select_from(AuditEntry)
-                                 .where(AuditEntry.action == "demo.load")) == 1
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "demo.load")
+            )
+            == 1
+        )
 
 
 def test_loading_the_demo_again_restores_a_removed_part(app):

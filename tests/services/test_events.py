@@ -19,8 +19,12 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def data(slug: str = "wad2025", **fields) -> EventData:
     """Valid event data, with ``fields`` replaced."""
-    values = {"name_zh": "2025年世界认可日", "name_en": "World Accreditation Day 2025",
-              "starts_on": date(2025, 6, 5), "ends_on": date(2025, 6, 6)}
+    values = {
+        "name_zh": "2025年世界认可日",
+        "name_en": "World Accreditation Day 2025",
+        "starts_on": date(2025, 6, 5),
+        "ends_on": date(2025, 6, 6),
+    }
     values.update(fields)
     return EventData(slug=slug, **values)
 
@@ -63,8 +67,10 @@ def test_create_event_refuses_a_missing_name(app):
 
 
 def test_create_event_refuses_reversed_dates(app):
-    assert _refused(app, data(starts_on=date(2025, 6, 6), ends_on=date(2025, 6, 5))) \
+    assert (
+        _refused(app, data(starts_on=date(2025, 6, 6), ends_on=date(2025, 6, 5)))
         == "dates_reversed"
+    )
 
 
 def test_create_event_refuses_an_unknown_timezone(app):
@@ -78,14 +84,18 @@ def test_create_event_refuses_an_unknown_locale(app):
 def test_create_event_refuses_registration_closing_before_it_opens(app):
     opens = datetime(2025, 5, 1, 9, 0, tzinfo=SHANGHAI)
     closes = datetime(2025, 4, 30, 9, 0, tzinfo=SHANGHAI)
-    assert _refused(app, data(registration_opens_at=opens, registration_closes_at=closes)) \
+    assert (
+        _refused(app, data(registration_opens_at=opens, registration_closes_at=closes))
         == "registration_window_reversed"
+    )
 
 
 def test_create_event_refuses_registration_closing_when_it_opens(app):
     at = datetime(2025, 5, 1, 9, 0, tzinfo=SHANGHAI)
-    assert _refused(app, data(registration_opens_at=at, registration_closes_at=at)) \
+    assert (
+        _refused(app, data(registration_opens_at=at, registration_closes_at=at))
         == "registration_window_reversed"
+    )
 
 
 def test_first_event_becomes_current_and_second_does_not(app):
@@ -136,8 +146,9 @@ def test_update_event_without_changes_records_nothing(app, make_event):
         # The same instant given in another zone is no change.
         new.registration_opens_at = datetime(2025, 5, 1, 9, 0, tzinfo=SHANGHAI)
         assert events.update_event(event, new) == []
-        assert db.session.scalar(
-            select(AuditEntry).where(AuditEntry.action == "event.update")) is None
+        assert (
+            db.session.scalar(select(AuditEntry).where(AuditEntry.action == "event.update")) is None
+        )
 
 
 def test_update_event_may_keep_its_own_slug_but_not_take_another(app, make_event):
@@ -233,8 +244,10 @@ def test_a_naive_datetime_is_refused_on_write(app):
 
 
 def test_registration_is_open_only_inside_its_window(app, make_event):
-    event = make_event(registration_opens_at=datetime(2025, 5, 1, 9, 0, tzinfo=SHANGHAI),
-                       registration_closes_at=datetime(2025, 6, 1, 9, 0, tzinfo=SHANGHAI))
+    event = make_event(
+        registration_opens_at=datetime(2025, 5, 1, 9, 0, tzinfo=SHANGHAI),
+        registration_closes_at=datetime(2025, 6, 1, 9, 0, tzinfo=SHANGHAI),
+    )
     assert not event.registration_is_open(datetime(2025, 5, 1, 0, 59, tzinfo=UTC))
     assert event.registration_is_open(datetime(2025, 5, 1, 1, 0, tzinfo=UTC))
     assert not event.registration_is_open(datetime(2025, 6, 1, 1, 0, tzinfo=UTC))

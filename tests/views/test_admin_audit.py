@@ -25,12 +25,21 @@ def entries(app, make_event):
     """Entries by different actors on different actions and events."""
     first, second = make_event(slug="first"), make_event(slug="second")
     with app.app_context(), write_intent():
-        audit.record("thing.alpha", actor_label="alice@example.org", event_id=first.id,
-                     details={"marker": "alpha-marker"})
-        audit.record("thing.beta", actor_label="bob@example.org", event_id=second.id,
-                     details={"marker": "beta-marker"})
-        audit.record("other.gamma", actor_label="alice@example.org",
-                     details={"marker": "gamma-marker"})
+        audit.record(
+            "thing.alpha",
+            actor_label="alice@example.org",
+            event_id=first.id,
+            details={"marker": "alpha-marker"},
+        )
+        audit.record(
+            "thing.beta",
+            actor_label="bob@example.org",
+            event_id=second.id,
+            details={"marker": "beta-marker"},
+        )
+        audit.record(
+            "other.gamma", actor_label="alice@example.org", details={"marker": "gamma-marker"}
+        )
         db.session.commit()
 
 

@@ -26,9 +26,15 @@ def organiser(client, auth, make_user):
 def form(**fields) -> dict[str, str]:
     """A filled-in event form, with ``fields`` replaced (``None`` leaves a field out)."""
     values = {
-        "slug": "wad2025", "name_zh": "2025年世界认可日", "name_en": "World Accreditation Day 2025",
-        "starts_on": "2025-06-05", "ends_on": "2025-06-05", "timezone": "Asia/Shanghai",
-        "default_locale": "zh_Hans", "registration_opens_at": "", "registration_closes_at": "",
+        "slug": "wad2025",
+        "name_zh": "2025年世界认可日",
+        "name_en": "World Accreditation Day 2025",
+        "starts_on": "2025-06-05",
+        "ends_on": "2025-06-05",
+        "timezone": "Asia/Shanghai",
+        "default_locale": "zh_Hans",
+        "registration_opens_at": "",
+        "registration_closes_at": "",
         "is_published": "y",
     }
     values.update(fields)
@@ -70,21 +76,28 @@ def test_organiser_creates_an_event_through_the_form(app, client, organiser):
 
 
 def test_registration_opening_is_read_in_the_chosen_zone(app, client, organiser):
-    client.post("/admin/events/new", data=form(registration_opens_at="2025-05-01T09:00",
-                                               registration_closes_at="2025-06-01T18:00"))
+    client.post(
+        "/admin/events/new",
+        data=form(
+            registration_opens_at="2025-05-01T09:00", registration_closes_at="2025-06-01T18:00"
+        ),
+    )
     event = _event(app, "wad2025")
     assert event.registration_opens_at == datetime(2025, 5, 1, 1, 0, tzinfo=UTC)
     assert event.registration_closes_at == datetime(2025, 6, 1, 10, 0, tzinfo=UTC)
 
 
 def test_registration_opening_follows_another_chosen_zone(app, client, organiser):
-    client.post("/admin/events/new", data=form(timezone="Europe/Berlin",
-                                               registration_opens_at="2025-05-01T09:00"))
+    client.post(
+        "/admin/events/new",
+        data=form(timezone="Europe/Berlin", registration_opens_at="2025-05-01T09:00"),
+    )
     assert _event(app, "wad2025").registration_opens_at == datetime(2025, 5, 1, 7, 0, tzinfo=UTC)
 
 
-def test_duplicate_slug_rerenders_with_the_message_and_creates_nothing(app, client, organiser,
-                                                                       make_event):
+def test_duplicate_slug_rerenders_with_the_message_and_creates_nothing(
+    app, client, organiser, make_event
+):
     make_event(slug="wad2025")
     response = client.post("/admin/events/new", data=form(name_en="Second try"))
     assert response.status_code == 200
@@ -102,8 +115,12 @@ def test_bad_slug_shows_its_message_and_creates_nothing(app, client, organiser):
 
 
 def test_registration_window_reversed_shows_its_message(app, client, organiser):
-    response = client.post("/admin/events/new", data=form(
-        registration_opens_at="2025-05-02T09:00", registration_closes_at="2025-05-01T09:00"))
+    response = client.post(
+        "/admin/events/new",
+        data=form(
+            registration_opens_at="2025-05-02T09:00", registration_closes_at="2025-05-01T09:00"
+        ),
+    )
     assert b"Registration must close after it opens." in response.data
     assert _count_events(app) == 0
 
@@ -127,8 +144,7 @@ def test_form_error_is_shown_in_the_chosen_language(app, client, organiser, make
 
 
 def test_edit_page_shows_registration_in_the_event_zone(client, organiser, make_event):
-    make_event(slug="wad2025",
-               registration_opens_at=datetime(2025, 5, 1, 1, 0, tzinfo=UTC))
+    make_event(slug="wad2025", registration_opens_at=datetime(2025, 5, 1, 1, 0, tzinfo=UTC))
     response = client.get("/admin/events/wad2025/edit")
     assert response.status_code == 200
     assert b'value="2025-05-01T09:00"' in response.data
@@ -136,8 +152,10 @@ def test_edit_page_shows_registration_in_the_event_zone(client, organiser, make_
 
 def test_edit_page_saves_changes(app, client, organiser, make_event):
     make_event(slug="wad2025", registration_opens_at=datetime(2025, 5, 1, 1, 0, tzinfo=UTC))
-    response = client.post("/admin/events/wad2025/edit", data=form(
-        name_en="Renamed", venue_zh="雄安", registration_opens_at="2025-05-01T09:00"))
+    response = client.post(
+        "/admin/events/wad2025/edit",
+        data=form(name_en="Renamed", venue_zh="雄安", registration_opens_at="2025-05-01T09:00"),
+    )
     assert response.status_code == 302
     event = _event(app, "wad2025")
     assert event.name_en == "Renamed"
@@ -188,8 +206,9 @@ def test_events_page_marks_the_current_event(client, organiser, make_event):
     assert "/admin/events/first/current" not in page
 
 
-def test_registration_times_on_edit_are_read_in_the_event_zone_again(app, client, organiser,
-                                                                     make_event):
+def test_registration_times_on_edit_are_read_in_the_event_zone_again(
+    app, client, organiser, make_event
+):
     make_event(slug="wad2025", timezone="Asia/Shanghai")
     client.post("/admin/events/wad2025/edit", data=form(registration_opens_at="2025-05-01T09:00"))
     opens = _event(app, "wad2025").registration_opens_at

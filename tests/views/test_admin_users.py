@@ -45,8 +45,13 @@ def _authenticates(app, email: str, password: str) -> bool:
 
 
 def new_user_form(**fields) -> dict[str, str]:
-    values = {"email": "New.Staff@Example.org", "display_name": "New Staff", "role": "checkin",
-              "password": "a long enough password", "confirm": "a long enough password"}
+    values = {
+        "email": "New.Staff@Example.org",
+        "display_name": "New Staff",
+        "role": "checkin",
+        "password": "a long enough password",
+        "confirm": "a long enough password",
+    }
     values.update(fields)
     return values
 
@@ -66,8 +71,11 @@ def test_admin_creates_a_user(app, client, admin):
         user = accounts.get_by_email("new.staff@example.org")
         assert user.role == Role.CHECKIN
         assert user.display_name == "New Staff"
-        entry = db.session.scalar(select(AuditEntry).where(
-            AuditEntry.action == "user.create", AuditEntry.object_id == str(user.id)))
+        entry = db.session.scalar(
+            select(AuditEntry).where(
+                AuditEntry.action == "user.create", AuditEntry.object_id == str(user.id)
+            )
+        )
         assert entry.actor_id == admin.id
     assert _authenticates(app, "new.staff@example.org", "a long enough password")
 
@@ -80,8 +88,9 @@ def test_creating_a_taken_email_shows_the_message_and_creates_nothing(app, clien
 
 
 def test_creating_with_a_short_password_shows_the_message(app, client, admin):
-    response = client.post("/admin/users/new", data=new_user_form(password="short",
-                                                                  confirm="short"))
+    response = client.post(
+        "/admin/users/new", data=new_user_form(password="short", confirm="short")
+    )
     assert b"The password must have at least 10 characters." in response.data
     assert _count_users(app) == 1
 
@@ -94,8 +103,10 @@ def test_creating_with_differing_passwords_shows_the_message(app, client, admin)
 
 def test_admin_changes_a_role(app, client, admin, make_user):
     user = make_user(role="checkin")
-    response = client.post(f"/admin/users/{user.id}/edit",
-                           data={"display_name": "Promoted", "role": "organizer", "is_active": "y"})
+    response = client.post(
+        f"/admin/users/{user.id}/edit",
+        data={"display_name": "Promoted", "role": "organizer", "is_active": "y"},
+    )
     assert response.status_code == 302
     changed = _user(app, user.id)
     assert changed.role == Role.ORGANIZER
@@ -105,8 +116,9 @@ def test_admin_changes_a_role(app, client, admin, make_user):
 
 def test_admin_disables_an_account(app, client, admin, make_user):
     user = make_user(role="organizer")
-    response = client.post(f"/admin/users/{user.id}/edit",
-                           data={"display_name": "", "role": "organizer"})
+    response = client.post(
+        f"/admin/users/{user.id}/edit", data={"display_name": "", "role": "organizer"}
+    )
     assert response.status_code == 302
     disabled = _user(app, user.id)
     assert disabled.is_active_account is False
@@ -122,9 +134,10 @@ def test_admin_enables_a_disabled_account(app, client, admin, make_user):
 
 
 def test_admin_cannot_demote_the_last_admin(app, client, admin):
-    response = client.post(f"/admin/users/{admin.id}/edit",
-                           data={"display_name": "Renamed", "role": "organizer",
-                                 "is_active": "y"})
+    response = client.post(
+        f"/admin/users/{admin.id}/edit",
+        data={"display_name": "Renamed", "role": "organizer", "is_active": "y"},
+    )
     assert response.status_code == 200
     assert b"The last administrator cannot lose that role." in response.data
     unchanged = _user(app, admin.id)
@@ -149,9 +162,10 @@ def test_admin_demotes_a_disabled_admin(app, client, admin, make_user):
 
 def test_admin_sets_a_password(app, client, admin, make_user):
     user = make_user(role="organizer", email="forgetful@example.org")
-    response = client.post(f"/admin/users/{user.id}/password",
-                           data={"pw-password": "brand new password",
-                                 "pw-confirm": "brand new password"})
+    response = client.post(
+        f"/admin/users/{user.id}/password",
+        data={"pw-password": "brand new password", "pw-confirm": "brand new password"},
+    )
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/admin/users/{user.id}/edit")
     assert _authenticates(app, "forgetful@example.org", "brand new password")
@@ -161,18 +175,22 @@ def test_admin_sets_a_password(app, client, admin, make_user):
 
 def test_setting_a_short_password_is_refused_with_a_message(app, client, admin, make_user):
     user = make_user(role="organizer", email="forgetful@example.org")
-    response = client.post(f"/admin/users/{user.id}/password",
-                           data={"pw-password": "short", "pw-confirm": "short"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/admin/users/{user.id}/password",
+        data={"pw-password": "short", "pw-confirm": "short"},
+        follow_redirects=True,
+    )
     assert b"The password must have at least 10 characters." in response.data
     assert _authenticates(app, "forgetful@example.org", PASSWORD)
 
 
 def test_setting_differing_passwords_is_refused_with_a_message(app, client, admin, make_user):
     user = make_user(role="organizer", email="forgetful@example.org")
-    response = client.post(f"/admin/users/{user.id}/password",
-                           data={"pw-password": "brand new password", "pw-confirm": "other one!!"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/admin/users/{user.id}/password",
+        data={"pw-password": "brand new password", "pw-confirm": "other one!!"},
+        follow_redirects=True,
+    )
     assert b"The passwords differ." in response.data
     assert _authenticates(app, "forgetful@example.org", PASSWORD)
 

@@ -58,8 +58,11 @@ def test_wrong_password_shows_translated_error_and_does_not_log_in(client, make_
 
 def test_wrong_password_error_is_shown_in_chinese(client, make_user):
     user = make_user()
-    response = client.post("/login", data={"email": user.email, "password": "not the password"},
-                           headers={"Accept-Language": "zh-CN"})
+    response = client.post(
+        "/login",
+        data={"email": user.email, "password": "not the password"},
+        headers={"Accept-Language": "zh-CN"},
+    )
     assert response.status_code == 200
     assert "电子邮箱或密码错误。" in response.get_data(as_text=True)
 
@@ -241,8 +244,9 @@ def test_rate_limit_error_page_is_translated(client, make_user):
     user = make_user()
     for _ in range(5):
         _login(client, user.email, "not the password")
-    response = client.post("/login", data={"email": user.email, "password": "x"},
-                           headers={"Accept-Language": "zh-CN"})
+    response = client.post(
+        "/login", data={"email": user.email, "password": "x"}, headers={"Accept-Language": "zh-CN"}
+    )
     assert response.status_code == 429
     assert b"Too many attempts" not in response.data
     assert "尝试次数过多" in response.get_data(as_text=True)
@@ -273,14 +277,20 @@ def test_client_limit_is_per_address(app, make_user):
     for number in range(4):
         _login_from(attacker, "10.0.0.66", f"guess{number}@example.org")
     user = make_user()
-    response = colleague.post("/login", data={"email": user.email, "password": PASSWORD},
-                              environ_base={"REMOTE_ADDR": "10.0.0.7"})
+    response = colleague.post(
+        "/login",
+        data={"email": user.email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.0.0.7"},
+    )
     assert response.status_code == 302
 
 
 def _login_from(client, address: str, email: str):
-    return client.post("/login", data={"email": email, "password": "not the password"},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/login",
+        data={"email": email, "password": "not the password"},
+        environ_base={"REMOTE_ADDR": address},
+    )
 
 
 def test_viewing_the_login_page_is_not_rate_limited(app, client):
@@ -325,16 +335,18 @@ def test_login_records_the_time(app, client, make_user):
 @pytest.mark.parametrize("target", ["/admin/events/", "/staff/?tab=events"])
 def test_login_follows_next_to_a_local_path(client, make_user, target):
     user = make_user("organizer")
-    response = client.post(f"/login?next={target}",
-                           data={"email": user.email, "password": PASSWORD, "next": target})
+    response = client.post(
+        f"/login?next={target}", data={"email": user.email, "password": PASSWORD, "next": target}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == target
 
 
 def test_login_follows_next_from_the_query_string(client, make_user):
     user = make_user("organizer")
-    response = client.post("/login?next=/admin/events/",
-                           data={"email": user.email, "password": PASSWORD})
+    response = client.post(
+        "/login?next=/admin/events/", data={"email": user.email, "password": PASSWORD}
+    )
     assert response.headers["Location"] == "/admin/events/"
 
 
@@ -344,20 +356,26 @@ def test_login_page_carries_next_into_the_form(client):
     assert 'value="/admin/events/"' in page
 
 
-@pytest.mark.parametrize("target", [
-    "https://evil.example",
-    "//evil.example",
-    "/\\evil.example",
-    "\\\\evil.example",
-    "/\t/evil.example",
-    " //evil.example",
-    "javascript:alert(1)",
-    "evil.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "/\t/evil.example",
+        " //evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+    ],
+)
 def test_login_ignores_next_outside_the_site(client, make_user, target):
     user = make_user("organizer")
-    response = client.post("/login", query_string={"next": target},
-                           data={"email": user.email, "password": PASSWORD, "next": target})
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": user.email, "password": PASSWORD, "next": target},
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/staff/"
 
@@ -366,8 +384,9 @@ def test_anonymous_visit_to_staff_page_returns_there_after_login(client, make_us
     user = make_user("organizer")
     to_login = client.get("/admin/events/")
     login_url = to_login.headers["Location"]
-    response = client.post(login_url, data={"email": user.email, "password": PASSWORD,
-                                            "next": "/admin/events/"})
+    response = client.post(
+        login_url, data={"email": user.email, "password": PASSWORD, "next": "/admin/events/"}
+    )
     assert response.headers["Location"] == "/admin/events/"
 
 

@@ -39,8 +39,9 @@ def make_app(app, backend, database_urls, tmp_path):
     """``make_app(**config)`` -> another app on the same (wiped) database with ``config``."""
 
     def make(**overrides):
-        return build_app(database_urls[backend], tmp_path / f"instance{next(_instances)}",
-                         **overrides)
+        return build_app(
+            database_urls[backend], tmp_path / f"instance{next(_instances)}", **overrides
+        )
 
     return make
 
@@ -65,8 +66,9 @@ def csrf_token(response) -> str:
 def login_with_token(client, email: str) -> None:
     """Log in the way a browser does: read the form, send its token back."""
     token = csrf_token(client.get("/login"))
-    response = client.post("/login", data={"email": email, "password": PASSWORD,
-                                           "csrf_token": token})
+    response = client.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302, response.status_code
 
 
@@ -96,14 +98,33 @@ def sample_responses(client, make_event):
 
 def test_sample_responses_are_of_the_kinds_named(sample_responses):
     codes = {kind: response.status_code for kind, response in sample_responses.items()}
-    assert codes == {"page": 200, "login page": 200, "not found": 404, "method not allowed": 405,
-                     "redirect": 302, "static file": 200, "font": 200, "health": 200}
+    assert codes == {
+        "page": 200,
+        "login page": 200,
+        "not found": 404,
+        "method not allowed": 405,
+        "redirect": 302,
+        "static file": 200,
+        "font": 200,
+        "health": 200,
+    }
     for response in sample_responses.values():
         response.close()
 
 
-@pytest.mark.parametrize("kind", ["page", "login page", "not found", "method not allowed",
-                                  "redirect", "static file", "font", "health"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "page",
+        "login page",
+        "not found",
+        "method not allowed",
+        "redirect",
+        "static file",
+        "font",
+        "health",
+    ],
+)
 def test_every_response_carries_the_security_headers(sample_responses, kind):
     response = sample_responses[kind]
     directives = csp_directives(response)
@@ -126,12 +147,16 @@ def test_styles_allow_no_inline_code(client):
 
 def _rendered_templates() -> list[Path]:
     # Mail bodies are read by mail clients, where inline styles are the norm and CSP does not apply.
-    return [path for path in (ROOT / "templates").rglob("*.html")
-            if "mail" not in path.relative_to(ROOT / "templates").parts]
+    return [
+        path
+        for path in (ROOT / "templates").rglob("*.html")
+        if "mail" not in path.relative_to(ROOT / "templates").parts
+    ]
 
 
-@pytest.mark.parametrize("path", _rendered_templates(),
-                         ids=lambda path: str(path.relative_to(ROOT / "templates")))
+@pytest.mark.parametrize(
+    "path", _rendered_templates(), ids=lambda path: str(path.relative_to(ROOT / "templates"))
+)
 def test_templates_hold_nothing_the_policy_would_block(path):
     source = path.read_text(encoding="utf-8")
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", source), "inline <script>"
@@ -161,8 +186,9 @@ def test_pages_may_not_be_framed(client):
 
 def cookie_attributes(response, name: str) -> dict[str, str]:
     """The attributes of the Set-Cookie header for ``name``, keyed by lower-case name."""
-    [header] = [value for value in response.headers.getlist("Set-Cookie")
-                if value.startswith(f"{name}=")]
+    [header] = [
+        value for value in response.headers.getlist("Set-Cookie") if value.startswith(f"{name}=")
+    ]
     attributes = {}
     for part in header.split(";")[1:]:
         key, _, value = part.strip().partition("=")
@@ -184,8 +210,11 @@ def test_session_cookie_is_not_secure_without_https(client, make_user):
 
 def test_session_cookie_is_secure_with_https(make_app, make_user):
     client = make_app(HTTPS=True).test_client()
-    response = client.post("/login", data={"email": make_user().email, "password": PASSWORD},
-                           base_url="https://localhost")
+    response = client.post(
+        "/login",
+        data={"email": make_user().email, "password": PASSWORD},
+        base_url="https://localhost",
+    )
     attributes = cookie_attributes(response, "wadconf_session")
     assert "secure" in attributes
     assert "httponly" in attributes
@@ -266,18 +295,21 @@ def test_login_with_csrf_token_works(app, client, make_user):
 def test_login_with_a_forged_csrf_token_is_refused(app, client, make_user):
     app.config["WTF_CSRF_ENABLED"] = True
     client.get("/login")
-    response = client.post("/login", data={"email": make_user().email, "password": PASSWORD,
-                                           "csrf_token": "forged"})
+    response = client.post(
+        "/login", data={"email": make_user().email, "password": PASSWORD, "csrf_token": "forged"}
+    )
     assert response.status_code == 400
 
 
 def test_https_login_with_token_and_same_origin_referer_works(make_app, make_user):
     client = make_app(HTTPS=True, WTF_CSRF_ENABLED=True).test_client()
     page = client.get("/login", base_url="https://localhost")
-    response = client.post("/login", base_url="https://localhost",
-                           headers={"Referer": "https://localhost/login"},
-                           data={"email": make_user().email, "password": PASSWORD,
-                                 "csrf_token": csrf_token(page)})
+    response = client.post(
+        "/login",
+        base_url="https://localhost",
+        headers={"Referer": "https://localhost/login"},
+        data={"email": make_user().email, "password": PASSWORD, "csrf_token": csrf_token(page)},
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/staff/"
 
@@ -285,17 +317,26 @@ def test_https_login_with_token_and_same_origin_referer_works(make_app, make_use
 def test_https_post_with_foreign_referer_is_refused(make_app, make_user):
     client = make_app(HTTPS=True, WTF_CSRF_ENABLED=True).test_client()
     page = client.get("/login", base_url="https://localhost")
-    response = client.post("/login", base_url="https://localhost",
-                           headers={"Referer": "https://evil.example/login"},
-                           data={"email": make_user().email, "password": PASSWORD,
-                                 "csrf_token": csrf_token(page)})
+    response = client.post(
+        "/login",
+        base_url="https://localhost",
+        headers={"Referer": "https://evil.example/login"},
+        data={"email": make_user().email, "password": PASSWORD, "csrf_token": csrf_token(page)},
+    )
     assert response.status_code == 400
 
 
 def _event_form(slug: str, token: str | None = None) -> dict[str, str]:
-    data = {"slug": slug, "name_zh": "伪造大会", "name_en": "Forged Conference",
-            "starts_on": "2025-06-05", "ends_on": "2025-06-05", "timezone": "Asia/Shanghai",
-            "default_locale": "zh_Hans", "is_published": "y"}
+    data = {
+        "slug": slug,
+        "name_zh": "伪造大会",
+        "name_en": "Forged Conference",
+        "starts_on": "2025-06-05",
+        "ends_on": "2025-06-05",
+        "timezone": "Asia/Shanghai",
+        "default_locale": "zh_Hans",
+        "is_published": "y",
+    }
     if token is not None:
         data["csrf_token"] = token
     return data
@@ -329,8 +370,10 @@ def test_logout_without_csrf_token_is_refused(app, client, make_user):
 def test_csrf_token_from_before_login_is_refused_after_login(app, client, make_user):
     app.config["WTF_CSRF_ENABLED"] = True
     planted = csrf_token(client.get("/login"))  # a token an attacker could know in advance
-    response = client.post("/login", data={"email": make_user("organizer").email,
-                                           "password": PASSWORD, "csrf_token": planted})
+    response = client.post(
+        "/login",
+        data={"email": make_user("organizer").email, "password": PASSWORD, "csrf_token": planted},
+    )
     assert response.status_code == 302
     response = client.post("/admin/events/new", data=_event_form("planted", planted))
     assert response.status_code == 400
@@ -389,10 +432,15 @@ def _add_failing_route(app):
 
     @app.post("/_test/fail")
     def fail_half_way():
-        event_service.create_event(EventData(
-            slug="half-done", name_zh="半途", name_en="Half way",
-            starts_on=date(2025, 6, 5), ends_on=date(2025, 6, 5),
-        ))
+        event_service.create_event(
+            EventData(
+                slug="half-done",
+                name_zh="半途",
+                name_en="Half way",
+                starts_on=date(2025, 6, 5),
+                ends_on=date(2025, 6, 5),
+            )
+        )
         raise RuntimeError("failed after writing")
 
 
@@ -409,8 +457,10 @@ def _add_duplicate_account_route(app, email: str):
 
 def _row_counts(app) -> tuple[int, int]:
     with app.app_context():
-        return (db.session.scalar(select(func.count()).select_from(Event)),
-                db.session.scalar(select(func.count()).select_from(AuditEntry)))
+        return (
+            db.session.scalar(select(func.count()).select_from(Event)),
+            db.session.scalar(select(func.count()).select_from(AuditEntry)),
+        )
 
 
 def test_failing_view_gets_the_translated_500_page(app, client):
@@ -449,8 +499,9 @@ def test_app_answers_normally_after_a_failed_request(app, client, make_event):
     assert client.get(f"/events/{event.slug}/").status_code == 200
 
 
-def test_database_error_still_renders_the_500_page_for_a_logged_in_user(app, client, auth,
-                                                                         make_user):
+def test_database_error_still_renders_the_500_page_for_a_logged_in_user(
+    app, client, auth, make_user
+):
     user = make_user("organizer", display_name="Wang Fang")
     _add_duplicate_account_route(app, user.email)
     auth.login(user.email)
@@ -483,7 +534,10 @@ def served_login(tmp_path):
     env.update(WADCONF_INSTANCE_PATH=str(tmp_path / "instance"), PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
         [str(WADCONF), "serve", "--port", str(port), "--workers", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
     try:
         deadline = time.monotonic() + 60

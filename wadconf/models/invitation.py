@@ -24,7 +24,9 @@ def new_token() -> str:
 
 
 def _enum(cls: type[enum.Enum], length: int) -> Enum:
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+    return Enum(
+        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )
 
 
 class DelegateCategory(db.Model):
@@ -88,7 +90,9 @@ class Invitation(db.Model):
     )
     email: Mapped[str] = mapped_column(String(254), default="")
     mobile: Mapped[str] = mapped_column(String(40), default="")
-    locale: Mapped[InvitationLocale] = mapped_column(_enum(InvitationLocale, 10), default=InvitationLocale.ZH)
+    locale: Mapped[InvitationLocale] = mapped_column(
+        _enum(InvitationLocale, 10), default=InvitationLocale.ZH
+    )
     #: 1 for a person; N for a delegation whose focal person registers its delegates.
     seats: Mapped[int] = mapped_column(default=1)
     #: Active registrations made from this invitation (kept by the registration service).
@@ -96,7 +100,9 @@ class Invitation(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Organiser's private note.
     note: Mapped[str] = mapped_column(Text, default="")
-    state: Mapped[InvitationState] = mapped_column(_enum(InvitationState, 12), default=InvitationState.DRAFT)
+    state: Mapped[InvitationState] = mapped_column(
+        _enum(InvitationState, 12), default=InvitationState.DRAFT
+    )
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -120,6 +126,10 @@ class Invitation(db.Model):
 
     def status(self, now: datetime) -> str:
         """The state shown to organisers, with ``expired`` derived from the clock."""
-        if self.state in {InvitationState.DRAFT, InvitationState.SENT, InvitationState.OPENED} and self.is_expired(now):
+        if self.state in {
+            InvitationState.DRAFT,
+            InvitationState.SENT,
+            InvitationState.OPENED,
+        } and self.is_expired(now):
             return "expired"
         return self.state.value

@@ -29,7 +29,11 @@ class RegistrationStatus(enum.StrEnum):
 
 
 #: Statuses that hold a seat of the invitation.
-ACTIVE_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED)
+ACTIVE_STATUSES = (
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.PENDING,
+    RegistrationStatus.WAITLISTED,
+)
 
 
 class PrivacyNotice(db.Model):
@@ -68,7 +72,12 @@ class Registration(db.Model):
         ForeignKey("delegate_categories.id", ondelete="SET NULL"), index=True
     )
     status: Mapped[RegistrationStatus] = mapped_column(
-        Enum(RegistrationStatus, native_enum=False, length=12, values_callable=lambda e: [m.value for m in e]),
+        Enum(
+            RegistrationStatus,
+            native_enum=False,
+            length=12,
+            values_callable=lambda e: [m.value for m in e],
+        ),
         default=RegistrationStatus.CONFIRMED,
     )
     #: Private link to view, edit, cancel, export: never a badge code.

@@ -62,7 +62,12 @@ class ProgrammePart(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(40))
     kind: Mapped[ProgrammeKind] = mapped_column(
-        Enum(ProgrammeKind, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
+        Enum(
+            ProgrammeKind,
+            native_enum=False,
+            length=30,
+            values_callable=lambda e: [m.value for m in e],
+        )
     )
     title_zh: Mapped[str] = mapped_column(String(300), default="")
     title_en: Mapped[str] = mapped_column(String(300), default="")

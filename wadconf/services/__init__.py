@@ -1,4 +1,4 @@
-"""The rules. Services flush but never commit; they raise :class:`DomainError` when a rule says no."""
+"""The rules. Services flush but never commit; they raise :class:`DomainError` to say no."""
 
 from __future__ import annotations
 

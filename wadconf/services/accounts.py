@@ -97,7 +97,9 @@ def end_session(user: StaffUser) -> None:
     """End the login ``user`` is using now (logout); their other devices stay logged in."""
     if not user.login_session_token:
         return
-    login = db.session.scalar(select(StaffSession).where(StaffSession.token == user.login_session_token))
+    login = db.session.scalar(
+        select(StaffSession).where(StaffSession.token == user.login_session_token)
+    )
     if login is not None and login.ended_at is None:
         login.ended_at = utcnow()
         db.session.flush()
@@ -132,7 +134,9 @@ def change_role(user: StaffUser, role: Role | str, *, by: StaffUser | None = Non
     old = user.role
     user.role = role
     db.session.flush()
-    audit.record("user.role_change", obj=user, actor=by, details={"from": old.value, "to": role.value})
+    audit.record(
+        "user.role_change", obj=user, actor=by, details={"from": old.value, "to": role.value}
+    )
 
 
 def set_active(user: StaffUser, active: bool, *, by: StaffUser | None = None) -> None:

@@ -20,7 +20,7 @@ def record(
     event_id: int | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append an audit entry for ``action`` on ``obj`` by ``actor`` (default: the logged-in user)."""
+    """Append an entry for ``action`` on ``obj`` by ``actor`` (default: the logged-in user)."""
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user._get_current_object()
     label = actor_label or (actor.email if actor else ("cli" if not has_request_context() else ""))

@@ -85,7 +85,9 @@ def create_event(data: EventData, *, by: StaffUser | None = None) -> Event:
     from wadconf.services.categories import ensure_default_categories
 
     ensure_default_categories(event)
-    audit.record("event.create", obj=event, actor=by, event_id=event.id, details={"slug": event.slug})
+    audit.record(
+        "event.create", obj=event, actor=by, event_id=event.id, details={"slug": event.slug}
+    )
     return event
 
 
@@ -100,7 +102,9 @@ def update_event(event: Event, data: EventData, *, by: StaffUser | None = None) 
             setattr(event, f.name, new)
     if changed:
         db.session.flush()
-        audit.record("event.update", obj=event, actor=by, event_id=event.id, details={"fields": changed})
+        audit.record(
+            "event.update", obj=event, actor=by, event_id=event.id, details={"fields": changed}
+        )
     return changed
 
 
@@ -139,7 +143,9 @@ def resolve_event(slug: str | None) -> Event:
     if slug:
         event = get_event(slug)
         if event is None:
-            raise DomainError("unknown_event", _l("No event has the short name %(slug)s.", slug=slug))
+            raise DomainError(
+                "unknown_event", _l("No event has the short name %(slug)s.", slug=slug)
+            )
         return event
     event = current_event()
     if event is None:

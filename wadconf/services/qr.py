@@ -19,7 +19,7 @@ def qr_png(data: str, *, box_size: int = 8, border: int = 4) -> bytes:
 
 
 def qr_matrix(data: str) -> list[list[bool]]:
-    """The modules of ``data``'s QR code (True = dark), without the quiet zone, for vector drawing."""
+    """The modules of ``data``'s QR code (True = dark), no quiet zone, for vector drawing."""
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0)
     code.add_data(data)
     code.make(fit=True)

@@ -15,15 +15,23 @@ ERRORS = {
     404: (_l("Not found"), _l("There is nothing at this address. Check the link you followed.")),
     405: (_l("Not allowed"), _l("This address does not accept this kind of request.")),
     413: (_l("Too large"), _l("What you sent is larger than allowed.")),
-    429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a minute and try again.")),
-    500: (_l("Something went wrong"), _l("An error on our side stopped this request. Nothing was saved; please try again.")),
+    429: (
+        _l("Too many attempts"),
+        _l("Too many attempts in a short time. Wait a minute and try again."),
+    ),
+    500: (
+        _l("Something went wrong"),
+        _l("An error on our side stopped this request. Nothing was saved; please try again."),
+    ),
 }
 
 
 def render_error(code: int, message: str | None = None):
     """The translated error page for HTTP ``code``."""
     title, default = ERRORS.get(code, ERRORS[500])
-    return render_template("errors/error.html", code=code, title=title, message=message or default), code
+    return render_template(
+        "errors/error.html", code=code, title=title, message=message or default
+    ), code
 
 
 def _handle_http(exc: HTTPException):
@@ -31,7 +39,10 @@ def _handle_http(exc: HTTPException):
 
 
 def _handle_csrf(exc: CSRFError):
-    return render_error(400, _l("This form has expired or did not come from this site. Reload the page and try again."))
+    return render_error(
+        400,
+        _l("This form has expired or did not come from this site. Reload the page and try again."),
+    )
 
 
 def _handle_500(exc):
@@ -62,7 +73,17 @@ def register_blueprints(app: Flask) -> None:
         return str(dict(role_choices()).get(str(role), role))
 
     app.jinja_env.globals["role_label"] = role_label
-    app.jinja_env.filters["reject_page"] = lambda args: {k: v for k, v in args.items() if k != "page"}
+    # What lists and pages show of contact data (PIPL): one implementation, everywhere.
+    from wadconf.services.privacy import mask_email, mask_id_number, mask_mobile
+
+    app.jinja_env.globals.update(
+        mask_mobile=lambda value: mask_mobile(value) if value else "",
+        mask_email=lambda value: mask_email(value) if value else "",
+        mask_id_number=mask_id_number,
+    )
+    app.jinja_env.filters["reject_page"] = lambda args: {
+        k: v for k, v in args.items() if k != "page"
+    }
 
     @app.context_processor
     def _nav():

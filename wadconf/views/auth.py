@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -22,7 +31,9 @@ def _account_key() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_CLIENT"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_account_key)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_account_key
+)
 def login():
     """Log a staff member in; the session is renewed so no earlier cookie carries over."""
     form = LoginForm(next=request.args.get("next", ""))
@@ -36,7 +47,8 @@ def login():
             form.password.errors.append(exc.message)
         else:
             accounts.start_session(
-                user, ip_address=request.remote_addr or "",
+                user,
+                ip_address=request.remote_addr or "",
                 user_agent=request.headers.get("User-Agent", ""),
             )
             db.session.commit()

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, make_response, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from sqlalchemy import text
 
 from wadconf.extensions import db
@@ -20,7 +31,9 @@ def index():
     event = event_service.current_event()
     if event is not None and event.is_published:
         return redirect(url_for("public.event", slug=event.slug))
-    return render_template("public/index.html", events=event_service.list_events(published_only=True))
+    return render_template(
+        "public/index.html", events=event_service.list_events(published_only=True)
+    )
 
 
 @bp.get("/events/<slug>/")
@@ -40,7 +53,11 @@ def set_language(code: str):
         abort(404)
     response = make_response(redirect(safe_next(request.args.get("next"), url_for("public.index"))))
     response.set_cookie(
-        LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+        LANG_COOKIE,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
         secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     return response

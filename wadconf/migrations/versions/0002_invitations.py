@@ -1,8 +1,8 @@
-"""invitations, registrations, privacy notices, mail outbox
+"""invitations, registrations, privacy notices, mail outbox, staff login sessions
 
 Revision ID: 0002_invitations
 Revises: 0001_foundation
-Create Date: 2026-11-24 01:09:34.630410
+Create Date: 2026-11-24 01:31:50.139097
 
 """
 from alembic import op

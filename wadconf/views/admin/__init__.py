@@ -4,4 +4,27 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from wadconf.views.admin import audit, events, users  # noqa: E402,F401
+
+@bp.app_template_global("nav_event")
+def nav_event():
+    """The event the menu links open: the one shown, else the current one (once a request)."""
+    from flask import g
+
+    from wadconf.services.events import current_event
+
+    if "_nav_event" not in g:
+        g._nav_event = g.get("event") or current_event()
+    return g._nav_event
+
+
+from wadconf.views.admin import (  # noqa: E402,F401
+    audit,
+    categories,
+    events,
+    imports,
+    invitations,
+    letters,
+    outbox,
+    registrations,
+    users,
+)

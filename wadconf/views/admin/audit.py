@@ -37,18 +37,28 @@ def audit_log():
                 AuditEntry.actor_label.contains(form.actor.data.strip().lower(), autoescape=True)
             )
         if form.event.data:
-            query = query.join(Event, Event.id == AuditEntry.event_id).where(Event.slug == form.event.data)
+            query = query.join(Event, Event.id == AuditEntry.event_id).where(
+                Event.slug == form.event.data
+            )
         if form.since.data:
-            query = query.where(AuditEntry.created_at >= datetime.combine(form.since.data, time(), zone))
+            query = query.where(
+                AuditEntry.created_at >= datetime.combine(form.since.data, time(), zone)
+            )
         if form.until.data:
             end = datetime.combine(form.until.data + timedelta(days=1), time(), zone)
             query = query.where(AuditEntry.created_at < end)
     page = max(request.args.get("page", 1, type=int), 1)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    entries = list(db.session.scalars(
-        query.order_by(AuditEntry.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ))
+    entries = list(
+        db.session.scalars(
+            query.order_by(AuditEntry.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        )
+    )
     return render_template(
-        "admin/audit.html", form=form, entries=entries, total=total, page=page,
+        "admin/audit.html",
+        form=form,
+        entries=entries,
+        total=total,
+        page=page,
         pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
     )

@@ -36,8 +36,11 @@ def user_new():
     if form.validate_on_submit():
         try:
             accounts.create_user(
-                form.email.data, role=form.role.data, password=form.password.data,
-                display_name=form.display_name.data or "", by=current_user,
+                form.email.data,
+                role=form.role.data,
+                password=form.password.data,
+                display_name=form.display_name.data or "",
+                by=current_user,
             )
         except DomainError as exc:
             db.session.rollback()
@@ -68,7 +71,9 @@ def user_edit(user_id: int):
             db.session.commit()
             flash(_l("Saved."), "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user, password_form=password_form)
+    return render_template(
+        "admin/user_form.html", form=form, user=user, password_form=password_form
+    )
 
 
 @bp.post("/users/<int:user_id>/password")
@@ -82,8 +87,11 @@ def user_password(user_id: int):
         try:
             accounts.set_password(user, form.password.data, by=current_user)
             if is_self:  # keep the admin who changed their own password logged in here
-                accounts.start_session(user, ip_address=request.remote_addr or "",
-                                       user_agent=request.headers.get("User-Agent", ""))
+                accounts.start_session(
+                    user,
+                    ip_address=request.remote_addr or "",
+                    user_agent=request.headers.get("User-Agent", ""),
+                )
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -91,7 +99,9 @@ def user_password(user_id: int):
             db.session.commit()
             if is_self:
                 login_user(user)
-            flash(_l("The password was changed; the account's other sessions have ended."), "success")
+            flash(
+                _l("The password was changed; the account's other sessions have ended."), "success"
+            )
     else:
         for errors in form.errors.values():
             for error in errors:
