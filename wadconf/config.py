@@ -55,6 +55,10 @@ class Defaults:
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute;20 per hour"
     LOGIN_LIMIT_PER_CLIENT = "20 per minute;100 per hour"
 
+    #: Largest invitation import file, and most rows in one.
+    IMPORT_MAX_BYTES: int = 5 * 1024 * 1024
+    IMPORT_MAX_ROWS: int = 20_000
+
     #: Requests per client to invitation and manage links, and how many of them may miss (404):
     #: the second limit is what stops guessing tokens.
     PUBLIC_LINK_LIMIT = "120 per minute"

@@ -174,3 +174,28 @@ def test_ids_of_another_event_print_nothing(client, auth, make_user, make_event,
 def test_unknown_event_is_not_found(client, auth, make_user):
     _login(auth, make_user)
     assert client.get("/admin/events/no-such-event/invitations/letters.pdf").status_code == 404
+
+
+def test_print_selected_with_nothing_selected_prints_nothing(
+    app, client, auth, make_user, make_event, make_invitation
+):
+    event = make_event()
+    make_invitation(event)
+    auth.login(make_user(role="organizer").email)
+    response = client.get(
+        f"/admin/events/{event.slug}/invitations/letters.pdf?scope=selected",
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 400
+    assert "Select at least one invitation." in response.text
+
+
+def test_list_offers_printing_the_selected_invitations(
+    app, client, auth, make_user, make_event, make_invitation
+):
+    event = make_event()
+    make_invitation(event)
+    auth.login(make_user(role="organizer").email)
+    page = client.get(f"/admin/events/{event.slug}/invitations/", headers={"Accept-Language": "en"})
+    assert f'formaction="/admin/events/{event.slug}/invitations/letters.pdf"' in page.text
+    assert 'name="scope" value="selected"' in page.text

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -130,8 +129,6 @@ def invitations(slug: str):
         locales=dict(locale_choices()),
         action_form=ActionForm(),
         # Pages of other parts of the issue, linked when present.
-        has_import="admin.invitations_import" in current_app.view_functions,
-        has_letters="admin.invitation_letters" in current_app.view_functions,
     )
 
 
@@ -259,7 +256,6 @@ def invitation_detail(slug: str, invitation_id: int):
         status_labels=STATUS_LABELS,
         status=invitation.status(utcnow()),
         registration_labels=dict(registration_status_choices()),
-        has_registration_page="admin.registration_detail" in current_app.view_functions,
         locales=dict(locale_choices()),
         action_form=ActionForm(),
     )

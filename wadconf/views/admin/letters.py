@@ -40,7 +40,11 @@ def invitation_letters(slug: str):
     Revoked invitations are never printed. The printing is audited (who, which invitations).
     """
     event = event_or_404(slug)
-    invitations = letters.invitations_for_letters(event, ids=_ids(), filters=list_filters(event))
+    ids = _ids()
+    if ids is None and request.args.get("scope") == "selected":
+        # The list's "print the selected" button with nothing ticked: not "print everything".
+        return render_error(400, _l("Select at least one invitation."))
+    invitations = letters.invitations_for_letters(event, ids=ids, filters=list_filters(event))
     if not invitations:
         return render_error(404, _l("There is no invitation to print a letter for."))
     if len(invitations) > MAX_LETTERS:
