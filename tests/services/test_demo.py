@@ -118,3 +118,16 @@ def test_demo_beside_another_event_does_not_become_current(app, make_event):
     _load(app)
     with app.app_context():
         assert _demo_event().is_current is False
+
+
+def test_demo_registration_stays_open_so_invitation_links_can_be_tried(app):
+    from datetime import UTC, datetime
+
+    from wadconf.database import write_intent
+    from wadconf.extensions import db
+    from wadconf.services.demo import load_demo
+
+    with app.app_context(), write_intent():
+        event, _added = load_demo()
+        db.session.commit()
+        assert event.registration_is_open(datetime.now(UTC))

@@ -63,7 +63,9 @@ EVENT = EventData(
         "Attendance is free of charge."
     ),
     registration_opens_at=datetime(2024, 5, 21, 9, 0, tzinfo=ZONE),
-    registration_closes_at=datetime(2024, 6, 4, 18, 0, tzinfo=ZONE),
+    # The 2024 edition closed registration on 4 June 2024; the demo leaves it open so that a
+    # newcomer can follow an invitation link and register (the event page then shows no deadline).
+    registration_closes_at=None,
 )
 
 #: code, name_zh, name_en, capacity, location_zh, location_en
