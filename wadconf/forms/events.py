@@ -8,11 +8,14 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
+    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from wadconf.services.events import MAX_CAPACITY
 
 _ZONES = sorted(
     z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
@@ -60,3 +63,20 @@ class EventForm(FlaskForm):
         _l("Registration closes"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
     is_published = BooleanField(_l("Shown on the public site"), default=True)
+    # Registration settings.
+    capacity = IntegerField(
+        _l("Capacity (places)"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=0,
+                max=MAX_CAPACITY,
+                message=_l("Give a number of places from 0 to %(max)d.", max=MAX_CAPACITY),
+            ),
+        ],
+    )
+    requires_approval = BooleanField(_l("Registrations wait for an organiser's approval"))
+    asks_gender = BooleanField(_l("The registration form asks for gender"))
+    requires_id_document = BooleanField(
+        _l("The registration form asks for an identity document (venue security)")
+    )

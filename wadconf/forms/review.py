@@ -48,6 +48,7 @@ class RegistrationFilterForm(FlaskForm):
     category = SelectField(_l("Category"), choices=[], validate_choice=False)
     country = SelectField(_l("Country or region"), choices=[], validate_choice=False)
     invitation = SelectField(_l("Invitation"), choices=[], validate_choice=False)
+    deletion = SelectField(_l("Personal data"), choices=[], validate_choice=False)
     sort = SelectField(
         _l("Sort by"),
         choices=[

@@ -109,6 +109,8 @@ class Registration(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The delegate asked for their personal data to be deleted (PIPL).
     deletion_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: An organiser erased the personal data (PIPL); the row stays for counts and history.
+    personal_data_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Registered by an organiser (walk-in, late addition) rather than online.
     registered_by_staff: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -122,6 +124,11 @@ class Registration(db.Model):
     def is_active(self) -> bool:
         """Whether this registration holds a seat."""
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_erased(self) -> bool:
+        """Whether the personal data was erased (the registration is then read-only)."""
+        return self.personal_data_erased_at is not None
 
     @property
     def display_name(self) -> str:

@@ -12,9 +12,12 @@ from sqlalchemy import select, update
 
 from wadconf.extensions import db
 from wadconf.models import Event, StaffUser
-from wadconf.services import DomainError, audit
+from wadconf.services import DomainError, audit, waitlist
+from wadconf.services import registration as registration_service
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+#: Far above any venue; stops a typo of three extra zeros.
+MAX_CAPACITY = 100_000
 
 
 @dataclass
@@ -41,6 +44,11 @@ class EventData:
     registration_opens_at: datetime | None = None
     registration_closes_at: datetime | None = None
     is_published: bool = True
+    #: Registration settings: beyond ``capacity`` (confirmed + pending) registrations wait.
+    capacity: int | None = None
+    requires_approval: bool = False
+    asks_gender: bool = False
+    requires_id_document: bool = False
 
     @classmethod
     def from_event(cls, event: Event) -> EventData:
@@ -73,6 +81,11 @@ def _validate(data: EventData, *, existing: Event | None) -> None:
         raise DomainError(
             "registration_window_reversed", _l("Registration must close after it opens.")
         )
+    if data.capacity is not None and not 0 <= data.capacity <= MAX_CAPACITY:
+        raise DomainError(
+            "bad_capacity",
+            _l("The capacity is a number of places from 0 to %(n)d.", n=MAX_CAPACITY),
+        )
 
 
 def create_event(data: EventData, *, by: StaffUser | None = None) -> Event:
@@ -92,8 +105,15 @@ def create_event(data: EventData, *, by: StaffUser | None = None) -> Event:
 
 
 def update_event(event: Event, data: EventData, *, by: StaffUser | None = None) -> list[str]:
-    """Apply ``data`` to ``event``; returns the names of the fields that changed."""
+    """Apply ``data`` to ``event``; returns the names of the fields that changed.
+
+    A capacity raised (or removed) promotes waitlisted registrations into the new places, in
+    this transaction.
+    """
     _validate(data, existing=event)
+    # Locked before anything is read or changed: registrations and cancellations also lock the
+    # event first, so the places counted below cannot be taken meanwhile (PostgreSQL).
+    event = registration_service.lock_event(event)
     changed = []
     for f in fields(EventData):
         new = getattr(data, f.name)
@@ -105,6 +125,8 @@ def update_event(event: Event, data: EventData, *, by: StaffUser | None = None) 
         audit.record(
             "event.update", obj=event, actor=by, event_id=event.id, details={"fields": changed}
         )
+    if "capacity" in changed:
+        waitlist.promote_waitlisted(event, by=by)
     return changed
 
 

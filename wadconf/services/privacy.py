@@ -1,4 +1,4 @@
-"""Personal data (PIPL): versioned privacy notices, masking for display, export, deletion requests.
+"""Personal data (PIPL): versioned privacy notices, masking, export, deletion requests, erasure.
 
 An event without a notice of its own shows :data:`DEFAULT_NOTICE_ZH` / ``_EN`` as version 1;
 the first consent stores that version, so what a delegate agreed to stays on record even
@@ -10,13 +10,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from wadconf.database import utcnow
 from wadconf.extensions import db
-from wadconf.models import Event, PrivacyNotice, Registration, StaffUser
-from wadconf.services import audit
+from wadconf.models import (
+    Event,
+    OutboxMessage,
+    OutboxStatus,
+    PrivacyNotice,
+    Registration,
+    StaffUser,
+)
+from wadconf.models.invitation import new_token
+from wadconf.services import DomainError, audit
 
 DEFAULT_NOTICE_ZH = """\
 个人信息处理告知（{organiser}）
@@ -169,7 +178,12 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def export_personal_data(registration: Registration) -> dict[str, Any]:
-    """Everything stored about the delegate in this registration, as JSON-ready data."""
+    """Everything stored about the delegate in this registration, as JSON-ready data.
+
+    Raises ``personal_data_erased`` once the data is erased: there is nothing left to export.
+    """
+    if registration.is_erased:
+        raise DomainError("personal_data_erased", _l("This personal data was erased."))
     event = registration.event
     return {
         "event": {"slug": event.slug, "name_zh": event.name_zh, "name_en": event.name_en},
@@ -223,3 +237,89 @@ def request_deletion(registration: Registration) -> bool:
     db.session.flush()
     audit.record("registration.deletion_requested", obj=registration, actor_label="delegate")
     return True
+
+
+# Erasure: the organisers act on a deletion request (or on the retention period).
+
+#: What an erased registration is called, in both scripts.
+ERASED_NAME_ZH = "已删除"
+ERASED_NAME_EN = "Deleted"
+#: Personal fields blanked by an erasure. Organisation, country, category and the dates stay:
+#: they identify nobody on their own and keep the summary's counts right.
+ERASED_FIELDS = (
+    "gender",
+    "position",
+    "email",
+    "mobile",
+    "id_type",
+    "id_number",
+    "dietary",
+    "accessibility",
+    "review_message",
+)
+
+
+def erase_personal_data(registration: Registration, *, by: StaffUser | None = None) -> Registration:
+    """Anonymise ``registration`` for good; returns the locked, erased row. Flushes only.
+
+    An active registration is cancelled first (no e-mail: the delegate asked to be forgotten),
+    which frees its invitation seat and, if it held a place of the capacity, promotes the
+    oldest waitlisted registration. Names become :data:`ERASED_NAME_ZH` / ``_EN``, the
+    :data:`ERASED_FIELDS` are blanked, the manage token is replaced (the delegate's link is
+    dead), and copies of the delegate's e-mails in the outbox lose their address and text.
+    ``deletion_requested_at`` stays as the record of the request. The audit entry
+    ``registration.erase`` carries no erased value. Raises ``already_erased``.
+    """
+    # Imported here: the registration service imports this module for the privacy notice.
+    from wadconf.services import registration as registration_service
+
+    # The locking order of every registration change: event -> invitation -> registration.
+    registration_service.lock_event(registration.event)
+    if registration.invitation_id is not None:
+        registration_service.lock_invitation(registration.invitation)
+    db.session.refresh(registration, with_for_update=True)
+    if registration.is_erased:
+        raise DomainError("already_erased", _l("This personal data was already erased."))
+    was_active = registration.is_active
+    if was_active:
+        registration_service.cancel_registration(registration, by=by, notify=False)
+    registration.name_zh, registration.name_en = ERASED_NAME_ZH, ERASED_NAME_EN
+    for name in ERASED_FIELDS:
+        setattr(registration, name, "")
+    registration.manage_token = new_token()
+    registration.personal_data_erased_at = utcnow()
+    scrubbed = _scrub_outbox(registration)
+    db.session.flush()
+    audit.record(
+        "registration.erase",
+        obj=registration,
+        actor=by,
+        # Facts about the erasure only, never the values it removed.
+        details={
+            "cancelled": was_active,
+            "deletion_requested": registration.deletion_requested_at is not None,
+            "outbox_messages_scrubbed": scrubbed,
+        },
+    )
+    return registration
+
+
+def _scrub_outbox(registration: Registration) -> int:
+    """Blank address, name and text of the outbox's e-mails about ``registration``; their count.
+
+    The subject names only the event and stays, as do the delivery facts (status, times).
+    A message not yet delivered is given up: its address is gone.
+    """
+    messages = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.subject_ref == f"Registration:{registration.id}")
+    ).all()
+    for message in messages:
+        message.to_address = ""
+        message.to_name = ""
+        message.body_text = ""
+        message.body_html = ""
+        message.attachments.clear()
+        if message.status == OutboxStatus.QUEUED:
+            message.status = OutboxStatus.FAILED
+            message.last_error = "personal data erased"
+    return len(messages)

@@ -2,9 +2,10 @@
 
 Seat rules hold under concurrency: every change of ``Invitation.seats_used`` happens with the
 invitation row locked (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the request's
-``BEGIN IMMEDIATE`` already serialises writers). When the event has a capacity the event row is
-locked first: parents are always locked event -> invitation, so two writers never wait on each
-other in opposite orders.
+``BEGIN IMMEDIATE`` already serialises writers). When the event has a capacity, and on every
+cancellation (a freed place promotes from the waiting list, :mod:`wadconf.services.waitlist`),
+the event row is locked first: parents are always locked event -> invitation -> registration,
+so two writers never wait on each other in opposite orders.
 
 Public signature used by the organiser side (walk-ins)::
 
@@ -23,7 +24,7 @@ from dataclasses import fields
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from wadconf.database import utcnow
@@ -37,7 +38,7 @@ from wadconf.models import (
     RegistrationStatus,
     StaffUser,
 )
-from wadconf.services import DomainError, audit, privacy
+from wadconf.services import DomainError, audit, privacy, waitlist
 from wadconf.services.mail import queue_mail
 from wadconf.services.registration_data import (  # noqa: F401  (re-exported for callers)
     GENDERS,
@@ -93,21 +94,9 @@ def free_seat(invitation: Invitation) -> None:
         invitation.state = InvitationState.OPENED if invitation.opened_at else InvitationState.SENT
 
 
-def _holding_capacity(event: Event) -> int:
-    """Registrations counted against the event's capacity (waitlisted ones wait outside it)."""
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Registration)
-        .where(
-            Registration.event_id == event.id,
-            Registration.status.in_([RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING]),
-        )
-    )
-
-
 def initial_status(event: Event, category: DelegateCategory | None) -> RegistrationStatus:
     """Waitlisted when the event is full; pending when approval is required; else confirmed."""
-    if event.capacity is not None and _holding_capacity(event) >= event.capacity:
+    if waitlist.free_places(event) == 0:
         return RegistrationStatus.WAITLISTED
     if event.requires_approval or (category is not None and category.requires_approval):
         return RegistrationStatus.PENDING
@@ -127,7 +116,13 @@ def find_by_manage_token(token: str) -> Registration | None:
     """The registration a manage link names (only ``manage_token`` matches, never a badge code)."""
     if not token or len(token) > 64:
         return None
-    return db.session.scalar(select(Registration).where(Registration.manage_token == token))
+    return db.session.scalar(
+        select(Registration).where(
+            Registration.manage_token == token,
+            # Erasure rotates the token too; this also holds if an old token leaked somewhere.
+            Registration.personal_data_erased_at.is_(None),
+        )
+    )
 
 
 def invitation_registrations(invitation: Invitation) -> list[Registration]:
@@ -298,12 +293,14 @@ def update_registration(
 ) -> list[str]:
     """Apply the delegate's edit; returns the changed field names.
 
-    Raises ``edit_closed`` (after registration closes, unless ``staff``) and ``invalid``.
+    Raises ``personal_data_erased``, ``edit_closed`` (after registration closes, unless
+    ``staff``) and ``invalid``.
     """
     now = utcnow()
     # Row lock: an organiser's edit or cancel at the same moment is applied before or after
     # this one, never interleaved (PostgreSQL; SQLite's write lock already serialises).
     db.session.refresh(registration, with_for_update=True)
+    check_not_erased(registration)
     if not staff and not can_edit(registration, now):
         raise DomainError("edit_closed", _l("This registration can no longer be changed."))
     clean = validate_delegate(registration.event, data, staff=staff)
@@ -329,10 +326,26 @@ def update_registration(
     return changed
 
 
+def check_not_erased(registration: Registration) -> None:
+    """Raise ``personal_data_erased`` when the registration's personal data was erased."""
+    if registration.is_erased:
+        raise DomainError(
+            "personal_data_erased",
+            _l("The personal data of this registration was erased; it can no longer be changed."),
+        )
+
+
 def cancel_registration(
     registration: Registration, *, by: StaffUser | None = None, notify: bool = True
 ) -> None:
-    """Cancel; the invitation gets its seat back, the delegate an e-mail. Raises ``not_active``."""
+    """Cancel; the invitation gets its seat back, the delegate an e-mail. Raises ``not_active``.
+
+    A place of the event's capacity that frees up goes to the oldest waitlisted registration
+    in the same transaction (:func:`wadconf.services.waitlist.promote_waitlisted`).
+    """
+    # Event first (the locking order above): two cancellations at once then promote from the
+    # waiting list one after the other, each seeing the other's promotion.
+    event = lock_event(registration.event)
     if registration.invitation_id is not None:
         # Lock before reading the status: a concurrent cancel of the same registration must
         # not give the seat back twice.
@@ -340,6 +353,7 @@ def cancel_registration(
     db.session.refresh(registration, with_for_update=True)
     if not registration.is_active:
         raise DomainError("not_active", _l("This registration is already cancelled."))
+    freed_place = registration.status in waitlist.HOLDING_CAPACITY
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = utcnow()
     if registration.invitation is not None:
@@ -350,6 +364,8 @@ def cancel_registration(
     )
     if notify and registration.email:
         _queue(registration, "registration_cancelled")
+    if freed_place:
+        waitlist.promote_waitlisted(event, by=by)
 
 
 def decline_invitation(invitation: Invitation, *, message: str = "") -> None:

@@ -35,6 +35,9 @@ SORTS = ("created", "name", "organisation", "status")
 #: Invitation filter values besides an invitation id.
 INVITATION_NONE = "none"  # walk-ins and late additions without invitation
 INVITATION_ANY = "any"
+#: Deletion filter values (PIPL): asked for and not yet erased; erased.
+DELETION_REQUESTED = "requested"
+DELETION_ERASED = "erased"
 
 #: How "sort by status" orders the list.
 STATUS_ORDER = (
@@ -58,6 +61,8 @@ class RegistrationQuery:
     country: str = ""
     #: ``""`` (all), :data:`INVITATION_NONE`, :data:`INVITATION_ANY` or an invitation id.
     invitation: str = ""
+    #: ``""`` (all), :data:`DELETION_REQUESTED` or :data:`DELETION_ERASED`.
+    deletion: str = ""
     sort: str = "created"
     descending: bool = False
     page: int = 1
@@ -118,6 +123,13 @@ def _filtered(event: Event, query: RegistrationQuery) -> Select:
         stmt = stmt.where(Registration.invitation_id.is_not(None))
     elif query.invitation.isdigit():
         stmt = stmt.where(Registration.invitation_id == int(query.invitation))
+    if query.deletion == DELETION_REQUESTED:
+        stmt = stmt.where(
+            Registration.deletion_requested_at.is_not(None),
+            Registration.personal_data_erased_at.is_(None),
+        )
+    elif query.deletion == DELETION_ERASED:
+        stmt = stmt.where(Registration.personal_data_erased_at.is_not(None))
     return stmt
 
 

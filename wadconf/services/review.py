@@ -28,7 +28,7 @@ from wadconf.models import (
     RegistrationStatus,
     StaffUser,
 )
-from wadconf.services import DomainError, audit
+from wadconf.services import DomainError, audit, waitlist
 from wadconf.services import registration as registration_service
 from wadconf.services.mail import queue_mail
 from wadconf.services.registration import DelegateData
@@ -90,6 +90,8 @@ def _review(
         raise DomainError(
             "message_too_long", _l("The message may have at most %(n)d characters.", n=MESSAGE_MAX)
         )
+    # Event first (the locking order): a rejection frees a place the waiting list may take.
+    event = registration_service.lock_event(registration.event)
     invitation, registration = _lock_registration(registration)
     if registration.status != RegistrationStatus.PENDING:
         raise DomainError(
@@ -113,6 +115,8 @@ def _review(
         details={"message": message} if message else {},
     )
     _notify(registration, "registration_approved" if approve else "registration_rejected")
+    if not approve:
+        waitlist.promote_waitlisted(event, by=by)
     return registration
 
 
@@ -126,7 +130,10 @@ def approve_registration(
 def reject_registration(
     registration: Registration, *, message: str = "", by: StaffUser | None = None
 ) -> Registration:
-    """Reject a pending registration, free its seat, e-mail the delegate; raises ``not_pending``."""
+    """Reject a pending registration, free its seat, e-mail the delegate; raises ``not_pending``.
+
+    The place it held in the event's capacity goes to the oldest waitlisted registration.
+    """
     return _review(registration, message=message, approve=False, by=by)
 
 
@@ -134,7 +141,10 @@ def reject_registration(
 
 
 def cancel_registration(registration: Registration, *, by: StaffUser | None = None) -> None:
-    """Cancel for the organisers: the seat is freed, the delegate told. Raises ``not_active``."""
+    """Cancel for the organisers: the seat is freed, the delegate told. Raises ``not_active``.
+
+    A freed place of the event's capacity promotes the oldest waitlisted registration.
+    """
     registration_service.cancel_registration(registration, by=by)
 
 
@@ -143,10 +153,12 @@ def restore_registration(
 ) -> Registration:
     """Bring a cancelled registration back as confirmed, if its invitation and the event have room.
 
-    Raises ``not_cancelled``, ``invitation_revoked``, ``no_seats_left`` or ``event_full``.
+    Raises ``personal_data_erased``, ``not_cancelled``, ``invitation_revoked``,
+    ``no_seats_left`` or ``event_full``.
     """
     event = registration_service.lock_event(registration.event)
     invitation, registration = _lock_registration(registration)
+    registration_service.check_not_erased(registration)
     if registration.status != RegistrationStatus.CANCELLED:
         raise DomainError("not_cancelled", _l("Only a cancelled registration can be restored."))
     if invitation is not None and invitation.state == InvitationState.REVOKED:

@@ -2,7 +2,7 @@
 
 Revision ID: 0002_invitations
 Revises: 0001_foundation
-Create Date: 2026-11-24 01:31:50.139097
+Create Date: 2026-11-24 01:55:10.846649
 
 """
 from alembic import op
@@ -163,6 +163,7 @@ def upgrade():
     sa.Column('reviewed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('deletion_requested_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('personal_data_erased_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('registered_by_staff', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),

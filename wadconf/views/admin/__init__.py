@@ -25,6 +25,7 @@ from wadconf.views.admin import (  # noqa: E402,F401
     invitations,
     letters,
     outbox,
+    registration_walkin,
     registrations,
     users,
 )

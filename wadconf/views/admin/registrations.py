@@ -1,4 +1,7 @@
-"""Organisers' registration pages: list, summary, detail and history, edit, review, walk-ins."""
+"""Organisers' registration pages: list, summary, detail and history, edit, review, erasure.
+
+Direct registration (walk-ins) is in :mod:`wadconf.views.admin.registration_walkin`.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +13,19 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from wadconf.extensions import db
+from wadconf.forms.privacy import EraseForm
 from wadconf.forms.registration import ActionForm, fit_to_event, gender_choices, id_type_choices
 from wadconf.forms.review import (
     RegistrationEditForm,
     RegistrationFilterForm,
     ReviewForm,
-    WalkInForm,
     country_names,
     status_choices,
 )
 from wadconf.i18n import bi, locale_code
-from wadconf.models import Event, Invitation, InvitationState, Registration, Role
+from wadconf.models import Event, Invitation, Registration, Role
 from wadconf.security import roles_required
-from wadconf.services import DomainError, review
+from wadconf.services import DomainError, privacy, review
 from wadconf.services import events as event_service
 from wadconf.services import registration_queries as queries
 from wadconf.services.categories import list_categories
@@ -108,6 +111,11 @@ def registrations(slug: str):
     chosen = _invitation_choice(event, request.args.get("invitation", ""))
     if chosen:
         form.invitation.choices.append(chosen)
+    form.deletion.choices = [
+        ("", _l("Any")),
+        (queries.DELETION_REQUESTED, _l("Deletion requested")),
+        (queries.DELETION_ERASED, _l("Erased")),
+    ]
     valid = form.validate()
     category = form.category.data or ""
     query = queries.RegistrationQuery(
@@ -116,6 +124,7 @@ def registrations(slug: str):
         category_id=int(category) if category.isdigit() else None,
         country=form.country.data or "",
         invitation=form.invitation.data or "",
+        deletion=form.deletion.data or "",
         sort=form.sort.data or "created",
         descending=request.args.get("desc") == "1",
         page=request.args.get("page", 1, type=int),
@@ -159,6 +168,7 @@ def registration_detail(slug: str, registration_id: int):
         history=queries.registration_history(registration),
         review_form=ReviewForm(),
         action_form=ActionForm(),
+        erase_form=EraseForm(),
         **_display_helpers(event),
     )
 
@@ -250,6 +260,30 @@ def registration_restore(slug: str, registration_id: int):
     )
 
 
+@bp.post("/events/<slug>/registrations/<int:registration_id>/erase")
+@roles_required(Role.ORGANIZER)
+def registration_erase(slug: str, registration_id: int):
+    """Erase the delegate's personal data (PIPL), after the organiser ticked the confirmation."""
+    event = _event(slug)
+    registration = _registration(event, registration_id)
+    form = EraseForm()
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return _back(event, registration)
+    try:
+        privacy.erase_personal_data(registration, by=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            _l("The personal data was erased. The registration stays, anonymised, for the counts."),
+            "success",
+        )
+    return _back(event, registration)
+
+
 #: DelegateData fields an organiser's form may carry (gender and ID only when the event asks).
 _DELEGATE_FIELDS = (
     "name_zh",
@@ -312,6 +346,12 @@ def registration_edit(slug: str, registration_id: int):
     """Correct a registration's personal and contact details and its category."""
     event = _event(slug)
     registration = _registration(event, registration_id)
+    if registration.is_erased:
+        flash(
+            _l("The personal data of this registration was erased; it can no longer be changed."),
+            "error",
+        )
+        return _back(event, registration)
     data = {
         name: getattr(registration, name)
         for name in _DELEGATE_FIELDS
@@ -339,89 +379,4 @@ def registration_edit(slug: str, registration_id: int):
         event=event,
         form=form,
         registration=registration,
-    )
-
-
-# --- direct registration ----------------------------------------------------------------
-
-
-def _open_invitation_filter(event: Event):
-    """Invitations someone may still be registered on: not revoked or declined, a seat free."""
-    return (
-        Invitation.event_id == event.id,
-        Invitation.state.not_in([InvitationState.REVOKED, InvitationState.DECLINED]),
-        Invitation.seats_used < Invitation.seats,
-    )
-
-
-def _open_invitation(event: Event, value: str) -> Invitation | None:
-    """The open invitation ``value`` (an id) of ``event``, if it is one."""
-    if not value.isdigit():
-        return None
-    return db.session.scalar(
-        select(Invitation).where(Invitation.id == int(value), *_open_invitation_filter(event))
-    )
-
-
-def _invitation_choices(event: Event, chosen: Invitation | None) -> list[tuple[str, str]]:
-    """No invitation, the delegations with a free seat, and the invitation chosen by link.
-
-    A person's invitation is reached from its own page (``?invitation=ID``): listing every
-    invitation here would make a select of thousands.
-    """
-    options = list(
-        db.session.scalars(
-            select(Invitation)
-            .where(*_open_invitation_filter(event), Invitation.seats > 1)
-            .order_by(Invitation.organisation, Invitation.id)
-        )
-    )
-    if chosen is not None and chosen not in options:
-        options.insert(0, chosen)
-    return [("", _l("No invitation"))] + [
-        (str(inv.id), f"{bi(inv, 'name')} · {inv.organisation} ({inv.seats_used}/{inv.seats})")
-        for inv in options
-    ]
-
-
-@bp.route("/events/<slug>/registrations/new", methods=["GET", "POST"])
-@roles_required(Role.ORGANIZER)
-def registration_new(slug: str):
-    """Register someone directly: a walk-in or a late addition, with or without invitation."""
-    event = _event(slug)
-    source = request.form if request.method == "POST" else request.args
-    chosen = source.get("invitation", "")
-    invitation = _open_invitation(event, chosen)
-    form = _prepare(WalkInForm(data={"invitation": chosen, "locale": event.default_locale}), event)
-    form.invitation.choices = _invitation_choices(event, invitation)
-    if form.validate_on_submit():
-        if form.invitation.data and invitation is None:
-            form.invitation.errors = [
-                *form.invitation.errors,
-                _l("This invitation has no free seat."),
-            ]
-        else:
-            try:
-                registration = review.register_directly(
-                    event,
-                    _delegate_data(form, None),
-                    invitation=invitation,
-                    category_id=_category_id(form),
-                    by=current_user,
-                )
-            except DomainError as exc:
-                db.session.rollback()
-                _show_errors(form, exc)
-            else:
-                db.session.commit()
-                if registration.status.value == "waitlisted":
-                    flash(
-                        _l("The event is full: the registration was put on the waiting list."),
-                        "info",
-                    )
-                else:
-                    flash(_l("The registration was added."), "success")
-                return _back(event, registration)
-    return render_template(
-        "admin/registrations/form.html", event=event, form=form, registration=None
     )
