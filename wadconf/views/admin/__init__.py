@@ -1,15 +1,24 @@
 """Organiser and administrator pages. Every route declares its roles."""
 
-from flask import Blueprint
+from flask import Blueprint, abort, g
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def event_or_404(slug: str):
+    """The event named in the URL, else 404; its time zone becomes the page's."""
+    from wadconf.services.events import get_event
+
+    event = get_event(slug)
+    if event is None:
+        abort(404)
+    g.event = event
+    return event
 
 
 @bp.app_template_global("nav_event")
 def nav_event():
     """The event the menu links open: the one shown, else the current one (once a request)."""
-    from flask import g
-
     from wadconf.services.events import current_event
 
     if "_nav_event" not in g:

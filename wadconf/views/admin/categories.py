@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -12,17 +12,7 @@ from wadconf.models import DelegateCategory, Event, Role
 from wadconf.security import roles_required
 from wadconf.services import DomainError
 from wadconf.services import categories as service
-from wadconf.services import events as event_service
-from wadconf.views.admin import bp
-
-
-def _event(slug: str) -> Event:
-    """The event named in the URL, else 404."""
-    event = event_service.get_event(slug)
-    if event is None:
-        abort(404)
-    g.event = event
-    return event
+from wadconf.views.admin import bp, event_or_404
 
 
 def _category(event: Event, category_id: int) -> DelegateCategory:
@@ -67,14 +57,14 @@ def _show_error(form: CategoryForm, exc: DomainError) -> None:
 @roles_required(Role.ORGANIZER)
 def categories(slug: str):
     """The event's delegate categories, each editable in place."""
-    return _page(_event(slug))
+    return _page(event_or_404(slug))
 
 
 @bp.post("/events/<slug>/categories/<int:category_id>")
 @roles_required(Role.ORGANIZER)
 def category_update(slug: str, category_id: int):
     """Rename a category, change its colour or approval rule."""
-    event = _event(slug)
+    event = event_or_404(slug)
     category = _category(event, category_id)
     form = CategoryForm(prefix=f"c{category.id}")
     if form.validate_on_submit():
@@ -101,7 +91,7 @@ def category_update(slug: str, category_id: int):
 @roles_required(Role.ORGANIZER)
 def category_new(slug: str):
     """Add a category at the end of the list."""
-    event = _event(slug)
+    event = event_or_404(slug)
     form = NewCategoryForm(prefix="new")
     if form.validate_on_submit():
         try:
@@ -128,7 +118,7 @@ def category_new(slug: str):
 @roles_required(Role.ORGANIZER)
 def category_move(slug: str, category_id: int):
     """Move a category one place up (``direction=up``) or down."""
-    event = _event(slug)
+    event = event_or_404(slug)
     category = _category(event, category_id)
     if ActionForm().validate_on_submit():
         offset = -1 if request.form.get("direction") == "up" else 1

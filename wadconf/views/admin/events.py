@@ -5,18 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from wadconf.extensions import db
 from wadconf.forms.events import EventForm
-from wadconf.models import Event, Role
+from wadconf.models import Role
 from wadconf.security import roles_required
 from wadconf.services import DomainError
 from wadconf.services import events as event_service
 from wadconf.services.events import EventData
-from wadconf.views.admin import bp
+from wadconf.views.admin import bp, event_or_404
 
 _FIELDS = [f for f in EventData.__dataclass_fields__]
 
@@ -37,14 +37,6 @@ def _data_from(form: EventForm) -> EventData:
         if isinstance(value, str):
             values[name] = value.strip()
     return EventData(**values)
-
-
-def _get(slug: str) -> Event:
-    event = event_service.get_event(slug)
-    if event is None:
-        abort(404)
-    g.event = event
-    return event
 
 
 @bp.get("/events/")
@@ -76,7 +68,7 @@ def event_new():
 @roles_required(Role.ORGANIZER)
 def event_edit(slug: str):
     """Edit an event."""
-    event = _get(slug)
+    event = event_or_404(slug)
     form = EventForm(obj=event)
     if not form.is_submitted():
         form.registration_opens_at.data = _to_local(event.registration_opens_at, event.timezone)
@@ -98,7 +90,7 @@ def event_edit(slug: str):
 @roles_required(Role.ORGANIZER)
 def event_make_current(slug: str):
     """Make this the event used when none is named."""
-    event = _get(slug)
+    event = event_or_404(slug)
     event_service.make_current(event, by=current_user)
     db.session.commit()
     flash(_l("This is now the current event."), "success")

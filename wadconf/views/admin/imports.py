@@ -14,10 +14,8 @@ from pathlib import Path
 
 from flask import (
     Response,
-    abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -34,9 +32,8 @@ from wadconf.forms.imports import ImportConfirmForm, ImportUploadForm
 from wadconf.models import Event, Role
 from wadconf.security import roles_required
 from wadconf.services import DomainError, import_files, imports
-from wadconf.services import events as event_service
 from wadconf.services.categories import list_categories
-from wadconf.views.admin import bp
+from wadconf.views.admin import bp, event_or_404
 
 SESSION_KEY = "invitation_import"
 #: Uploads never confirmed are removed after this many seconds.
@@ -44,15 +41,6 @@ STALE_SECONDS = 24 * 3600
 #: Room for the multipart envelope around the file itself.
 MULTIPART_SLACK = 64 * 1024
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-
-
-def _event(slug: str) -> Event:
-    """The event named in the URL (404 if none); also the zone dates are shown in."""
-    event = event_service.get_event(slug)
-    if event is None:
-        abort(404)
-    g.event = event
-    return event
 
 
 def _upload_dir() -> Path:
@@ -132,7 +120,7 @@ def _upload_too_large(exc: RequestEntityTooLarge):
         from wadconf.views import render_error  # here: wadconf.views imports this package
 
         return render_error(413)
-    event = _event((request.view_args or {}).get("slug", ""))
+    event = event_or_404((request.view_args or {}).get("slug", ""))
     form = ImportUploadForm(formdata=None)
     form.file.errors = [import_files.too_large_message()]
     return _upload_page(event, form, 413)
@@ -142,7 +130,7 @@ def _upload_too_large(exc: RequestEntityTooLarge):
 @roles_required(Role.ORGANIZER)
 def invitations_import(slug: str):
     """Upload a file of invitations; a valid upload is checked and shown as a preview."""
-    event = _event(slug)
+    event = event_or_404(slug)
     form = ImportUploadForm()
     if form.validate_on_submit():
         _forget_upload()
@@ -174,7 +162,7 @@ def invitations_import(slug: str):
 @roles_required(Role.ORGANIZER)
 def invitations_import_confirm(slug: str):
     """Import the previewed file: every row, or none if a row has become bad meanwhile."""
-    event = _event(slug)
+    event = event_or_404(slug)
     form = ImportConfirmForm()
     stored = session.get(SESSION_KEY)
     path = _upload_path(form.upload.data or "")
@@ -224,7 +212,7 @@ def invitations_import_confirm(slug: str):
 @roles_required(Role.ORGANIZER)
 def invitations_import_template(slug: str):
     """An empty sheet with the accepted columns, headed in Chinese and English."""
-    event = _event(slug)
+    event = event_or_404(slug)
     return Response(
         import_files.template_csv(),
         mimetype="text/csv",

@@ -13,8 +13,8 @@ from wadconf.models import Role
 from wadconf.security import roles_required
 from wadconf.services import DomainError
 from wadconf.services import invitation_sending as sending
-from wadconf.views.admin import bp
-from wadconf.views.admin.invitations import event_or_404, invitation_or_404
+from wadconf.views.admin import bp, event_or_404
+from wadconf.views.admin.invitations import invitation_or_404
 
 #: Why a bulk send left some out, in people's words.
 SKIP_REASONS = {

@@ -12,7 +12,6 @@ from flask import (
     Response,
     abort,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -32,12 +31,11 @@ from wadconf.models import AuditEntry, Event, Invitation, Role
 from wadconf.security import roles_required
 from wadconf.services import DomainError, audit, exports
 from wadconf.services import categories as category_service
-from wadconf.services import events as event_service
 from wadconf.services import invitation_sending as sending
 from wadconf.services import invitations as service
 from wadconf.services.invitations import STATUS_FILTERS, InvitationData
 from wadconf.services.qr import qr_png
-from wadconf.views.admin import bp
+from wadconf.views.admin import bp, event_or_404
 
 PAGE_SIZE = 50
 STATUS_LABELS = {
@@ -60,15 +58,6 @@ HISTORY_LABELS = {
     "invitation.decline": _l("Declined"),
     "invitation.import": _l("Imported"),
 }
-
-
-def event_or_404(slug: str) -> Event:
-    """The event named in the URL, else 404; its zone becomes the page's."""
-    event = event_service.get_event(slug)
-    if event is None:
-        abort(404)
-    g.event = event  # dates on the page in the event's zone
-    return event
 
 
 def invitation_or_404(event: Event, invitation_id: int) -> Invitation:

@@ -12,8 +12,8 @@ from wadconf.models import Role
 from wadconf.security import roles_required
 from wadconf.services import letters
 from wadconf.views import render_error
-from wadconf.views.admin import bp
-from wadconf.views.admin.invitations import event_or_404, list_filters
+from wadconf.views.admin import bp, event_or_404
+from wadconf.views.admin.invitations import list_filters
 
 #: More letters than this in one PDF is refused: at about 11 ms of CPU a page (measured,
 #: tests/perf/README.md) 1,000 letters keep a worker busy 11 s on an idle machine and far

@@ -16,12 +16,11 @@ from wadconf.i18n import bi
 from wadconf.models import Event, Invitation, InvitationState, Role
 from wadconf.security import roles_required
 from wadconf.services import DomainError, review
-from wadconf.views.admin import bp
+from wadconf.views.admin import bp, event_or_404
 from wadconf.views.admin.registrations import (
     _back,
     _category_id,
     _delegate_data,
-    _event,
     _prepare,
     _show_errors,
 )
@@ -72,7 +71,7 @@ def _invitation_choices(event: Event, chosen: Invitation | None) -> list[tuple[s
 @roles_required(Role.ORGANIZER)
 def registration_new(slug: str):
     """Register someone directly: a walk-in or a late addition, with or without invitation."""
-    event = _event(slug)
+    event = event_or_404(slug)
     source = request.form if request.method == "POST" else request.args
     chosen = source.get("invitation", "")
     invitation = _open_invitation(event, chosen)

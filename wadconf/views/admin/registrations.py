@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -26,19 +26,9 @@ from wadconf.i18n import bi, locale_code
 from wadconf.models import Event, Invitation, Registration, Role
 from wadconf.security import roles_required
 from wadconf.services import DomainError, privacy, review
-from wadconf.services import events as event_service
 from wadconf.services import registration_queries as queries
 from wadconf.services.categories import list_categories
-from wadconf.views.admin import bp
-
-
-def _event(slug: str) -> Event:
-    """The event named in the URL (404 if none); shown in its own time zone."""
-    event = event_service.get_event(slug)
-    if event is None:
-        abort(404)
-    g.event = event
-    return event
+from wadconf.views.admin import bp, event_or_404
 
 
 def _registration(event: Event, registration_id: int) -> Registration:
@@ -92,7 +82,7 @@ def _invitation_choice(event: Event, value: str) -> tuple[str, str] | None:
 @roles_required(Role.ORGANIZER)
 def registrations(slug: str):
     """Search, filter, sort and page the event's registrations."""
-    event = _event(slug)
+    event = event_or_404(slug)
     form = RegistrationFilterForm(request.args)
     form.status.choices = [("", _l("All statuses"))] + status_choices()
     form.category.choices = _category_choices(event, _l("All categories"))
@@ -146,7 +136,7 @@ def registrations(slug: str):
 @roles_required(Role.ORGANIZER)
 def registration_summary(slug: str):
     """Invited, declined, registered, pending... per category; the delegations' seats."""
-    event = _event(slug)
+    event = event_or_404(slug)
     return render_template(
         "admin/registrations/summary.html", event=event, summary=queries.registration_summary(event)
     )
@@ -159,7 +149,7 @@ def registration_summary(slug: str):
 @roles_required(Role.ORGANIZER)
 def registration_detail(slug: str, registration_id: int):
     """Everything about one registration except its full ID number, with its history."""
-    event = _event(slug)
+    event = event_or_404(slug)
     registration = _registration(event, registration_id)
     return render_template(
         "admin/registrations/detail.html",
@@ -189,7 +179,7 @@ def _flash_form_errors(form) -> None:
 
 def _review(slug: str, registration_id: int, *, approve: bool):
     """Approve or reject from the detail page's review form."""
-    event = _event(slug)
+    event = event_or_404(slug)
     registration = _registration(event, registration_id)
     form = ReviewForm()
     if not form.validate_on_submit():
@@ -228,7 +218,7 @@ def registration_reject(slug: str, registration_id: int):
 
 def _change_state(slug: str, registration_id: int, action, done_message):
     """Run ``action`` (cancel or restore) on the registration, behind a CSRF-checked form."""
-    event = _event(slug)
+    event = event_or_404(slug)
     registration = _registration(event, registration_id)
     if ActionForm().validate_on_submit():
         try:
@@ -264,7 +254,7 @@ def registration_restore(slug: str, registration_id: int):
 @roles_required(Role.ORGANIZER)
 def registration_erase(slug: str, registration_id: int):
     """Erase the delegate's personal data (PIPL), after the organiser ticked the confirmation."""
-    event = _event(slug)
+    event = event_or_404(slug)
     registration = _registration(event, registration_id)
     form = EraseForm()
     if not form.validate_on_submit():
@@ -344,7 +334,7 @@ def _prepare(form: RegistrationEditForm, event: Event) -> RegistrationEditForm:
 @roles_required(Role.ORGANIZER)
 def registration_edit(slug: str, registration_id: int):
     """Correct a registration's personal and contact details and its category."""
-    event = _event(slug)
+    event = event_or_404(slug)
     registration = _registration(event, registration_id)
     if registration.is_erased:
         flash(
