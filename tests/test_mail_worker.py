@@ -431,38 +431,18 @@ def test_cli_send_test_exits_non_zero_when_the_server_refuses(smtp_app, smtp_ser
 
 def test_serve_runs_the_mail_worker_and_stops_it_on_exit(tmp_path):
     import os
-    import re
-    import subprocess
-    import sys
     import time
-    from pathlib import Path
 
+    from tests.serving import read_until, serve
     from wadconf import create_app
 
-    wadconf = Path(sys.executable).parent / "wadconf"
-    if not wadconf.exists():
-        pytest.skip(f"console script not installed at {wadconf}")
     instance = tmp_path / "instance"
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
-    env.update(
-        WADCONF_INSTANCE_PATH=str(instance), PYTHONUNBUFFERED="1", WADCONF_MAIL_POLL_SECONDS="0.2"
-    )
-    serve = subprocess.Popen(
-        [str(wadconf), "serve", "--port", str(_free_port()), "--workers", "1", "--no-demo"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    try:
-        output = []
-        for line in serve.stdout:  # the banner comes after migrations: the tables exist
-            output.append(line)
-            found = re.search(r"mail worker started \(pid (\d+)", line)
-            if found:
-                break
-        assert found, "".join(output)
-        worker_pid = int(found.group(1))
+    with serve(instance, "--workers", "1", "--no-demo", WADCONF_MAIL_POLL_SECONDS="0.2") as (
+        proc,
+        _port,
+    ):
+        # The banner comes after the migrations: the tables exist once it is printed.
+        worker_pid = int(read_until(proc, r"mail worker started \(pid (\d+)").group(1))
         app = create_app({"INSTANCE_PATH": str(instance)})
         _queue(app, subject="送达测试 delivered by the serve worker")
         log = instance / "mail.log"
@@ -470,8 +450,5 @@ def test_serve_runs_the_mail_worker_and_stops_it_on_exit(tmp_path):
         while "送达测试" not in (log.read_text("utf-8") if log.exists() else ""):
             assert time.monotonic() < deadline, "the worker started by serve sent nothing"
             time.sleep(0.1)  # polling a file another process writes; there is no event to await
-    finally:
-        serve.terminate()
-        serve.wait(timeout=30)
     with pytest.raises(ProcessLookupError):
         os.kill(worker_pid, 0)

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import http.cookiejar
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 from datetime import date
@@ -20,6 +15,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import build_app
 from tests.factories import PASSWORD
+from tests.serving import read_until, serve, wait_for
 from wadconf import ROOT
 from wadconf.extensions import db
 from wadconf.models import AuditEntry, Event, Role, StaffUser
@@ -515,52 +511,14 @@ def test_database_error_still_renders_the_500_page_for_a_logged_in_user(
 # The real server: visitors must not share a login
 
 
-WADCONF = Path(sys.executable).parent / "wadconf"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def served_login(tmp_path):
     """``wadconf serve`` with ONE worker; yields (base url, admin e-mail, password)."""
-    if not WADCONF.exists():
-        pytest.skip(f"console script not installed at {WADCONF}")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
-    env.update(WADCONF_INSTANCE_PATH=str(tmp_path / "instance"), PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen(
-        [str(WADCONF), "serve", "--port", str(port), "--workers", "1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        match = None
-        while match is None and time.monotonic() < deadline and proc.poll() is None:
-            line = proc.stdout.readline()
-            match = re.search(r"log in at \S+ as (\S+) with password: (\S+)", line)
-        assert match, "serve printed no login"
+    with serve(tmp_path / "instance", "--workers", "1") as (proc, port):
+        match = read_until(proc, r"log in at \S+ as (\S+) with password: (\S+)")
         base = f"http://127.0.0.1:{port}"
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "serve did not answer /healthz"
-                time.sleep(0.2)
+        wait_for(base + "/healthz")
         yield base, match.group(1), match.group(2)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _browser():
