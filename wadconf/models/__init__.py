@@ -1,6 +1,19 @@
 """Models, one module per domain noun. Importing this package registers them all."""
 
 from wadconf.models.audit import AuditEntry
+from wadconf.models.checkin import (
+    AdmissionRule,
+    ApiToken,
+    CheckIn,
+    Checkpoint,
+    CheckpointKind,
+    ReentryPolicy,
+    RetiredBadgeCode,
+    Scan,
+    ScanDirection,
+    ScanMethod,
+    Verdict,
+)
 from wadconf.models.event import Event
 from wadconf.models.invitation import (
     DelegateCategory,
@@ -19,6 +32,17 @@ from wadconf.models.registration import (
 from wadconf.models.schedule import ProgrammeKind, ProgrammePart, Room
 
 __all__ = [
+    "AdmissionRule",
+    "ApiToken",
+    "CheckIn",
+    "Checkpoint",
+    "CheckpointKind",
+    "ReentryPolicy",
+    "RetiredBadgeCode",
+    "Scan",
+    "ScanDirection",
+    "ScanMethod",
+    "Verdict",
     "ACTIVE_STATUSES",
     "AuditEntry",
     "DelegateCategory",

@@ -45,6 +45,8 @@ class DelegateCategory(db.Model):
     colour: Mapped[str] = mapped_column(String(7), default="#0b4f8a")
     #: Registrations in this category wait for an organiser's approval.
     requires_approval: Mapped[bool] = mapped_column(default=False)
+    #: Arrivals of this category are called out on the live dashboard (leaders, officials).
+    highlight_arrivals: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(default=0)
 
     event: Mapped[Event] = relationship()

@@ -22,6 +22,8 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     ORGANIZER = "organizer"
     CHECKIN = "checkin"
+    #: A reporting body (provincial regulator) of the series activities: its own data only.
+    REPORTER = "reporter"
 
 
 def new_session_token() -> str:
@@ -45,6 +47,10 @@ class StaffUser(UserMixin, db.Model):
     #: Stored in the session instead of the id; changing it signs the account out everywhere.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     is_active_account: Mapped[bool] = mapped_column(default=True)
+    #: Limits the account to one event (gate staff hired for one conference); None: all events.
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="SET NULL"), index=True
+    )
     #: Preferred interface language, if chosen.
     locale: Mapped[str | None] = mapped_column(String(10))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -75,6 +81,10 @@ class StaffUser(UserMixin, db.Model):
     def has_role(self, *roles: Role) -> bool:
         """Whether this account holds one of ``roles``; admin holds them all."""
         return self.role == Role.ADMIN or self.role in roles
+
+    def may_act_for_event(self, event_id: int) -> bool:
+        """Whether this account may work on event ``event_id`` (its own, or any when unlimited)."""
+        return self.event_id is None or self.event_id == event_id
 
     def __repr__(self) -> str:
         return f"<StaffUser {self.email} {self.role}>"

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wadconf.database import UTCDateTime, utcnow
 from wadconf.extensions import db
+from wadconf.models.checkin import new_badge_code
 from wadconf.models.invitation import new_token
 
 if TYPE_CHECKING:
@@ -82,6 +83,13 @@ class Registration(db.Model):
     )
     #: Private link to view, edit, cancel, export: never a badge code.
     manage_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    #: What the badge's QR code carries: random, no personal data, grants entry only.
+    #: A reissue (lost badge) replaces it and keeps the old one as a retired code.
+    badge_code: Mapped[str | None] = mapped_column(String(40), unique=True, default=new_badge_code)
+    badge_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    #: How often the badge was printed, and when last; a reprint is visible.
+    badge_print_count: Mapped[int] = mapped_column(default=0)
+    badge_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Random value from the form; makes a repeated submit idempotent.
     submission_key: Mapped[str | None] = mapped_column(String(64))
     name_zh: Mapped[str] = mapped_column(String(100), default="")

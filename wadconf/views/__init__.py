@@ -53,9 +53,13 @@ def _handle_500(exc):
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint and the error handlers."""
     from wadconf.views.admin import bp as admin_bp
+    from wadconf.views.api import bp as api_bp
     from wadconf.views.auth import bp as auth_bp
+    from wadconf.views.checkin import bp as checkin_bp
+    from wadconf.views.materials import bp as materials_bp
     from wadconf.views.public import bp as public_bp
     from wadconf.views.registration import bp as registration_bp
+    from wadconf.views.series import bp as series_bp
     from wadconf.views.staff import bp as staff_bp
 
     app.register_blueprint(public_bp)
@@ -63,6 +67,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registration_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(checkin_bp)
+    app.register_blueprint(series_bp)
+    app.register_blueprint(materials_bp)
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(500, _handle_500)

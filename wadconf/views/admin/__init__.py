@@ -27,14 +27,21 @@ def nav_event():
 
 
 from wadconf.views.admin import (  # noqa: E402,F401
+    api_tokens,
     audit,
+    badges,
     categories,
+    checkin_dashboard,
+    checkpoints,
     events,
     imports,
     invitations,
     letters,
+    materials,
     outbox,
     registration_walkin,
     registrations,
+    series_admin,
+    series_board,
     users,
 )

@@ -1,0 +1,5 @@
+"""Admin pages: badges."""
+
+from __future__ import annotations
+
+from wadconf.views.admin import bp  # noqa: F401

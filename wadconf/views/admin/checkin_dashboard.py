@@ -1,0 +1,5 @@
+"""Admin pages: checkin_dashboard."""
+
+from __future__ import annotations
+
+from wadconf.views.admin import bp  # noqa: F401
