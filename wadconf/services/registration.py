@@ -39,6 +39,7 @@ from wadconf.models import (
     StaffUser,
 )
 from wadconf.services import DomainError, audit, privacy, waitlist
+from wadconf.services.badges import badge_attachments
 from wadconf.services.mail import queue_mail
 from wadconf.services.registration_data import (  # noqa: F401  (re-exported for callers)
     GENDERS,
@@ -274,6 +275,7 @@ def _queue(registration: Registration, template: str) -> None:
         event_id=registration.event_id,
         kind=f"{template}_{registration.status.value}",
         subject_ref=f"Registration:{registration.id}",
+        attachments=badge_attachments(registration),
     )
 
 

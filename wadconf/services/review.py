@@ -30,6 +30,7 @@ from wadconf.models import (
 )
 from wadconf.services import DomainError, audit, waitlist
 from wadconf.services import registration as registration_service
+from wadconf.services.badges import badge_attachments
 from wadconf.services.mail import queue_mail
 from wadconf.services.registration import DelegateData
 from wadconf.urls import public_url
@@ -78,6 +79,7 @@ def _notify(registration: Registration, template: str) -> None:
         event_id=event.id,
         kind=template,
         subject_ref=f"Registration:{registration.id}",
+        attachments=badge_attachments(registration),
     )
 
 

@@ -22,6 +22,7 @@ from wadconf.models import (
     StaffUser,
 )
 from wadconf.services import audit
+from wadconf.services.badges import badge_attachments
 from wadconf.services.mail import queue_mail
 from wadconf.urls import public_url
 
@@ -128,4 +129,5 @@ def _notify(registration: Registration, event: Event) -> None:
         event_id=event.id,
         kind=f"registration_promoted_{registration.status.value}",
         subject_ref=f"Registration:{registration.id}",
+        attachments=badge_attachments(registration),
     )

@@ -290,6 +290,27 @@ def manage(token: str):
     )
 
 
+@bp.get("/r/<token>/badge.png")
+@limited
+def badge_image(token: str):
+    """The delegate's e-badge (PNG), once the registration is confirmed."""
+    from wadconf.models import RegistrationStatus
+    from wadconf.services.badges import badge_png
+
+    registration = _registration(token)
+    if (
+        registration.status != RegistrationStatus.CONFIRMED
+        or registration.is_erased
+        or not registration.badge_code
+    ):
+        abort(404)
+    return Response(
+        badge_png(registration),
+        mimetype="image/png",
+        headers={"Cache-Control": "private, no-store"},
+    )
+
+
 @bp.route("/r/<token>/edit", methods=["GET", "POST"])
 @limited
 def edit(token: str):
