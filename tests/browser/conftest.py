@@ -135,3 +135,32 @@ def artifacts_dir() -> Path:
     """Where screenshots are saved (``tests/artifacts/``, gitignored)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+#: Chromium's stand-in camera: a Y4M file played in a loop, permission granted without asking.
+FAKE_CAMERA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+
+
+@pytest.fixture(scope="module")
+def camera_browser(playwright_driver):
+    """``camera_browser(video)`` -> a Chromium whose camera shows the Y4M file ``video``.
+
+    The file is fixed when Chromium starts, so each video gets its own browser.
+    """
+    launched = []
+
+    def launch(video: Path):
+        chromium = playwright_driver.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[*CHROMIUM_ARGS, *FAKE_CAMERA_ARGS, f"--use-file-for-fake-video-capture={video}"],
+        )
+        launched.append(chromium)
+        return chromium
+
+    yield launch
+    for chromium in launched:
+        chromium.close()
+
+
+# The scanner tests' event, checkpoint and delegates (tests/browser/test_scanner*.py).
+from tests.browser.scanner_support import checkpoint, make_delegate, scan_event  # noqa: E402, F401
