@@ -47,6 +47,9 @@ class Event(db.Model):
     default_locale: Mapped[str] = mapped_column(String(10), default="zh_Hans")
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Series activities: deadline for the reporting bodies' plans and for their reports.
+    plans_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reports_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Registrations wait for an organiser's approval (categories may also require it).
     requires_approval: Mapped[bool] = mapped_column(default=False)
     #: The registration form asks for gender.

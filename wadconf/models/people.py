@@ -51,6 +51,10 @@ class StaffUser(UserMixin, db.Model):
     event_id: Mapped[int | None] = mapped_column(
         ForeignKey("events.id", ondelete="SET NULL"), index=True
     )
+    #: The reporting body a ``reporter`` account speaks for (series activities); None otherwise.
+    reporting_body_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reporting_bodies.id", ondelete="SET NULL"), index=True
+    )
     #: Preferred interface language, if chosen.
     locale: Mapped[str | None] = mapped_column(String(10))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -29,6 +29,13 @@ def _account_key() -> str:
     return "login-account:" + (request.form.get("email") or "").strip().lower()
 
 
+def _home_of(user) -> str:
+    """Where a login lands without ``next``: reporting bodies go to their portal."""
+    from wadconf.models import Role
+
+    return url_for("series.home") if user.role == Role.REPORTER else url_for("staff.dashboard")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_CLIENT"], methods=["POST"])
 @limiter.limit(
@@ -38,7 +45,7 @@ def login():
     """Log a staff member in; the session is renewed so no earlier cookie carries over."""
     form = LoginForm(next=request.args.get("next", ""))
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(url_for("staff.dashboard"))
+        return redirect(_home_of(current_user))
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(form.email.data, form.password.data)
@@ -52,7 +59,7 @@ def login():
                 user_agent=request.headers.get("User-Agent", ""),
             )
             db.session.commit()
-            target = safe_next(form.next.data, url_for("staff.dashboard"))
+            target = safe_next(form.next.data, _home_of(user))
             session.clear()
             login_user(user)
             session.permanent = True
