@@ -64,6 +64,16 @@ class Defaults:
     PUBLIC_LINK_LIMIT = "120 per minute"
     PUBLIC_LINK_MISS_LIMIT = "20 per minute;100 per hour"
 
+    #: Largest attachment of an activity plan or report (bytes), and of a publicity material
+    #: (print-ready posters are big). Files are kept in UPLOAD_FOLDER (default instance/uploads).
+    UPLOAD_MAX_BYTES: int = 20 * 1024 * 1024
+    MATERIAL_MAX_BYTES: int = 100 * 1024 * 1024
+    UPLOAD_FOLDER: str | None = None
+    #: Images with more pixels are refused before decoding (decompression bombs).
+    UPLOAD_MAX_IMAGE_PIXELS: int = 50_000_000
+    #: Whole request bodies above this are refused (413) before Werkzeug spools them to disk.
+    MAX_CONTENT_LENGTH: int = 110 * 1024 * 1024
+
     #: Path of a CJK font (OTF/TTF/TTC) to use instead of the bundled Noto Sans SC.
     CJK_FONT: str | None = None
 

@@ -100,3 +100,19 @@ def _xlsx_cell(sheet, value: Any):
     cell.data_type = "s"
     cell.quotePrefix = True
     return cell
+
+
+def write_xlsx_sheets(
+    sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]],
+) -> bytes:
+    """A workbook of several sheets ``(title, header, rows)``, guarded like :func:`write_xlsx`."""
+    workbook = Workbook(write_only=True)
+    for sheet_title, header, rows in sheets:
+        title = "".join(ch for ch in sheet_title if ch not in "[]:*?/\\")[:31] or "Sheet"
+        sheet = workbook.create_sheet(title=title)
+        sheet.append([_xlsx_cell(sheet, str(h)) for h in header])
+        for row in rows:
+            sheet.append([_xlsx_cell(sheet, value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
