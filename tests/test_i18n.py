@@ -19,7 +19,12 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None
 
 
 def _extracted_ids() -> set[str]:
-    method_map = [("wadconf/**.py", "python"), ("templates/**.html", "jinja2")]
+    # Mail subjects and plain-text bodies are .txt templates: they are translated too.
+    method_map = [
+        ("wadconf/**.py", "python"),
+        ("templates/**.html", "jinja2"),
+        ("templates/**.txt", "jinja2"),
+    ]
     ids = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, keywords=KEYWORDS
@@ -59,9 +64,12 @@ def test_chinese_catalogue_is_really_chinese():
 
 @pytest.mark.parametrize("locale", ["zh_Hans", "en"])
 def test_compiled_catalogue_matches_the_source(locale):
-    po = {m.id: m.string for m in _catalogue(locale) if m.id}
+    def plain(value):  # plural forms: a tuple in the .po reader, a list in the .mo reader
+        return tuple(value) if isinstance(value, list | tuple) else value
+
+    po = {plain(m.id): plain(m.string) for m in _catalogue(locale) if m.id}
     with (CATALOGUES / locale / "LC_MESSAGES" / "messages.mo").open("rb") as fh:
-        mo = {m.id: m.string for m in read_mo(fh) if m.id}
+        mo = {plain(m.id): plain(m.string) for m in read_mo(fh) if m.id}
     assert mo == po, "recompile the catalogue (README, Translations)"
 
 
