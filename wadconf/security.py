@@ -50,6 +50,10 @@ def safe_next(target: str | None, fallback: str) -> str:
     return target
 
 
+#: Endpoints that serve files, not pages: no login bookkeeping, cacheable.
+_PUBLIC_ASSETS = frozenset({"static", "public.font"})
+
+
 def _security_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
@@ -60,13 +64,15 @@ def _security_headers(response):
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config.get("HTTPS"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if current_user and current_user.is_authenticated:
+    # Pages of a logged-in staff member are never stored; static files (fonts, the
+    # scanner's decoder) carry no personal data and stay cacheable.
+    if request.endpoint not in _PUBLIC_ASSETS and current_user and current_user.is_authenticated:
         headers["Cache-Control"] = "no-store"
     return response
 
 
 def _end_idle_session():
-    if request.endpoint in {"static", "public.font"} or not current_user.is_authenticated:
+    if request.endpoint in _PUBLIC_ASSETS or not current_user.is_authenticated:
         return None
     now = int(time.time())
     idle = int(current_app.config["IDLE_MINUTES"]) * 60
