@@ -6,12 +6,19 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def event_or_404(slug: str):
-    """The event named in the URL, else 404; its time zone becomes the page's."""
+    """The event named in the URL, else 404; 403 for an account limited to another event.
+
+    Its time zone becomes the page's.
+    """
+    from flask_login import current_user
+
     from wadconf.services.events import get_event
 
     event = get_event(slug)
     if event is None:
         abort(404)
+    if current_user.is_authenticated and not current_user.may_act_for_event(event.id):
+        abort(403)
     g.event = event
     return event
 
