@@ -116,6 +116,47 @@ def users_list():
         click.echo(f"{user.email:40} {user.role.value:10} {user.display_name}{state}")
 
 
+@users_group.command("token")
+@click.argument("email")
+@click.option("--name", default="", help='What the token is for ("Gate 2 handheld").')
+@with_appcontext
+@writes
+def users_token(email: str, name: str):
+    """Create an API token for scanning devices; it is printed once, only its hash is kept."""
+    from wadconf.services import api_tokens
+
+    user = accounts.get_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account {email}")
+    _row, token = api_tokens.create_token(user, name=name)
+    click.echo(token)
+    click.echo(f"(API token for {user.email}; shown once, store it now)", err=True)
+
+
+@users_group.command("revoke-token")
+@click.argument("email")
+@click.argument("prefix", required=False)
+@with_appcontext
+@writes
+def users_revoke_token(email: str, prefix: str | None):
+    """Revoke the account's API token starting with PREFIX, or all of them without PREFIX."""
+    from wadconf.services import api_tokens
+
+    user = accounts.get_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account {email}")
+    tokens = [
+        t
+        for t in api_tokens.tokens_of(user)
+        if not t.is_revoked and (not prefix or t.token_prefix.startswith(prefix[:12]))
+    ]
+    if prefix and not tokens:
+        raise click.ClickException(f"no active token of {user.email} starts with {prefix}")
+    for token in tokens:
+        api_tokens.revoke_token(token)
+    click.echo(f"revoked {len(tokens)} token(s) of {user.email}")
+
+
 @click.group("events")
 def events_group():
     """Conference editions."""
@@ -295,6 +336,12 @@ def register_commands(app: Flask) -> None:
     from wadconf.cli_mail import mail_group
 
     app.cli.add_command(mail_group)
+    from wadconf.cli_badges import badges_group
+
+    app.cli.add_command(badges_group)
+    from wadconf.cli_series_board import series_group
+
+    app.cli.add_command(series_group)
 
 
 def main() -> None:

@@ -17,8 +17,10 @@ from wadconf import create_app
 from wadconf.extensions import db
 from wadconf.models import Event, Role, StaffUser
 
-STAFF_PREFIXES = ("admin.", "staff.")
-ROLES = ("checkin", "organizer", "admin")
+STAFF_PREFIXES = ("admin.", "staff.", "checkin.")
+ROLES = ("checkin", "organizer", "admin", "reporter")
+#: Roles that work in the staff area (a reporter has its own portal under /series).
+STAFF_ROLES = ("checkin", "organizer", "admin")
 
 
 def _staff_rules() -> list[tuple[str, str, list[str]]]:
@@ -93,6 +95,75 @@ def _registration_id(app, slug: str) -> int:
         return registration.id
 
 
+def _checkpoint_id(app, slug: str) -> int:
+    """The id of a new checkpoint of the event ``slug``, for the checkpoint routes."""
+    from wadconf.database import write_intent
+    from wadconf.models import Checkpoint
+
+    with app.app_context(), write_intent():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        checkpoint = Checkpoint(event_id=event.id, code="walk", name_en="Walk")
+        db.session.add(checkpoint)
+        db.session.commit()
+        return checkpoint.id
+
+
+def _material_id(app, slug: str) -> int:
+    """The id of a new material (a stored PDF) of the event ``slug``, for the material routes."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from wadconf.services.materials import add_material
+
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    with app.test_request_context():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        material = add_material(
+            event,
+            FileStorage(stream=io.BytesIO(pdf), filename="walk.pdf"),
+            title_zh="",
+            title_en="Walk",
+            language="en",
+        )
+        db.session.commit()
+        return material.id
+
+
+def _series_ids(app, slug: str) -> dict[str, object]:
+    """A reporting body of ``slug`` with a reporter, a plan and a report (version 1 each)
+    and an attachment, for the series routes."""
+    import io
+    from datetime import date
+
+    from werkzeug.datastructures import FileStorage
+
+    from tests.services.upload_samples import PDF
+    from wadconf.database import write_intent
+    from wadconf.models.series import SeriesAttachment
+    from wadconf.services import reporter_accounts, reporting_bodies, series
+
+    with app.test_request_context(), write_intent():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        body = reporting_bodies.add_body(event, code="walk", name_zh="walk", name_en="walk")
+        reporter = reporter_accounts.create_reporter(body, email="walk.reporter@example.org")
+        data = series.PlanData(title="walk", starts_on=date(2024, 6, 9), ends_on=date(2024, 6, 9))
+        pdf = FileStorage(stream=io.BytesIO(PDF), filename="walk.pdf")
+        series.submit_plan(body, data, by=reporter, files=[pdf])
+        series.submit_report(body, series.ReportData(summary="walk"), by=reporter)
+        token = db.session.scalar(
+            select(SeriesAttachment.token).where(SeriesAttachment.body_id == body.id)
+        )
+        db.session.commit()
+        return {
+            "body_id": body.id,
+            "reporter_id": reporter.id,
+            "what": "plan",
+            "number": 1,
+            "token": token,
+        }
+
+
 def _url(app, rule_text: str, *, slug: str, user_id: int) -> str:
     """``rule_text`` with its converters filled with a real event slug and user id."""
     rule = next(r for r in app.url_map.iter_rules() if r.rule == rule_text)
@@ -105,8 +176,16 @@ def _url(app, rule_text: str, *, slug: str, user_id: int) -> str:
         known["category_id"] = _category_id(app, slug)
     if "registration_id" in rule.arguments:
         known["registration_id"] = _registration_id(app, slug)
+    if "checkpoint_id" in rule.arguments:
+        known["checkpoint_id"] = _checkpoint_id(app, slug)
+    if "material_id" in rule.arguments:
+        known["material_id"] = _material_id(app, slug)
+    if "body_id" in rule.arguments or rule.endpoint == "admin.series_attachment":
+        known.update(_series_ids(app, slug))
     if rule.endpoint == "admin.invitation_letters":
         _invitation_id(app, slug)  # an event with nothing to print answers 404
+    if rule.endpoint == "admin.badges_print":
+        _registration_id(app, slug)  # an event with no badge to print answers 404
     missing = rule.arguments - known.keys()
     assert not missing, f"add a test value for {sorted(missing)} in {rule_text}"
     adapter = app.url_map.bind("localhost")
@@ -213,7 +292,7 @@ def test_non_admin_cannot_open_audit_log(client, auth, make_user, role):
     assert client.get("/admin/audit/").status_code == 403
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", STAFF_ROLES)
 def test_every_role_opens_the_staff_home(client, auth, make_user, role):
     _login_as(auth, make_user, role)
     assert client.get("/staff/").status_code == 200
@@ -278,3 +357,18 @@ def test_admin_opens_user_admin_and_audit_log(client, auth, make_user):
     _login_as(auth, make_user, "admin")
     assert client.get("/admin/users/").status_code == 200
     assert client.get("/admin/audit/").status_code == 200
+
+
+def test_a_reporter_is_refused_the_staff_home(client, auth, make_user):
+    _login_as(auth, make_user, "reporter")
+    assert client.get("/staff/").status_code == 403
+
+
+def test_a_reporter_is_refused_every_admin_route(app):
+    """Reporters are in no admin route's declared roles (the walk then expects 403)."""
+    allowed = [
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if endpoint.startswith(STAFF_PREFIXES) and Role.REPORTER in view.required_roles
+    ]
+    assert allowed == []

@@ -61,6 +61,7 @@ class CategoryForm(FlaskForm):
         ],
     )
     requires_approval = BooleanField(_l("Registrations need approval"))
+    highlight_arrivals = BooleanField(_l("Call out arrivals on the check-in dashboard"))
 
 
 class NewCategoryForm(CategoryForm):

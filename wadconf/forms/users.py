@@ -14,6 +14,9 @@ def role_choices():
         (Role.ADMIN.value, _l("Administrator")),
         (Role.ORGANIZER.value, _l("Organiser")),
         (Role.CHECKIN.value, _l("Check-in staff")),
+        # Normally created from the series pages with a body; listed so that editing such an
+        # account keeps its role instead of silently offering the first choice.
+        (Role.REPORTER.value, _l("Reporting body (series activities)")),
     ]
 
 
@@ -23,6 +26,8 @@ class UserCreateForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     display_name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=role_choices)
+    #: "" for every event, else an event id; the view fills the choices.
+    event_id = SelectField(_l("Limited to event"), choices=[], validate_choice=False)
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField(
         _l("Repeat password"),
@@ -35,6 +40,8 @@ class UserEditForm(FlaskForm):
 
     display_name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=role_choices)
+    #: "" for every event, else an event id; the view fills the choices.
+    event_id = SelectField(_l("Limited to event"), choices=[], validate_choice=False)
     is_active = BooleanField(_l("Account enabled"))
 
 

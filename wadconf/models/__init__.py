@@ -22,6 +22,7 @@ from wadconf.models.invitation import (
     InvitationState,
 )
 from wadconf.models.mail import OutboxAttachment, OutboxMessage, OutboxStatus
+from wadconf.models.materials import Material, MaterialLanguage, ReminderTopic, SeriesReminder
 from wadconf.models.people import Role, StaffSession, StaffUser
 from wadconf.models.registration import (
     ACTIVE_STATUSES,
@@ -29,9 +30,54 @@ from wadconf.models.registration import (
     Registration,
     RegistrationStatus,
 )
-from wadconf.models.schedule import ProgrammeKind, ProgrammePart, Room
+from wadconf.models.schedule import (
+    Enrolment,
+    EnrolmentStatus,
+    PersonRole,
+    ProgrammeKind,
+    ProgrammePart,
+    Room,
+    RoomAvailability,
+    ScheduleVersion,
+    Session,
+    SessionPerson,
+    Track,
+)
+from wadconf.models.series import (
+    ActivityKind,
+    ActivityPlan,
+    ActivityPlanVersion,
+    ActivityReport,
+    ActivityReportVersion,
+    BodyKind,
+    ReportingBody,
+    SeriesAttachment,
+    SubmissionStatus,
+)
+from wadconf.models.signing import Agreement, AgreementParty, Signatory, Witness
 
 __all__ = [
+    "Agreement",
+    "AgreementParty",
+    "Enrolment",
+    "EnrolmentStatus",
+    "PersonRole",
+    "RoomAvailability",
+    "ScheduleVersion",
+    "Session",
+    "SessionPerson",
+    "Signatory",
+    "Track",
+    "Witness",
+    "ActivityKind",
+    "ActivityPlan",
+    "ActivityPlanVersion",
+    "ActivityReport",
+    "ActivityReportVersion",
+    "BodyKind",
+    "ReportingBody",
+    "SeriesAttachment",
+    "SubmissionStatus",
     "AdmissionRule",
     "ApiToken",
     "CheckIn",
@@ -50,6 +96,10 @@ __all__ = [
     "Invitation",
     "InvitationLocale",
     "InvitationState",
+    "Material",
+    "MaterialLanguage",
+    "ReminderTopic",
+    "SeriesReminder",
     "OutboxAttachment",
     "OutboxMessage",
     "OutboxStatus",

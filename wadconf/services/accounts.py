@@ -155,3 +155,22 @@ def set_active(user: StaffUser, active: bool, *, by: StaffUser | None = None) ->
 def list_users() -> list[StaffUser]:
     """All staff accounts, by role then e-mail."""
     return list(db.session.scalars(select(StaffUser).order_by(StaffUser.role, StaffUser.email)))
+
+
+def limit_to_event(user: StaffUser, event_id: int | None, *, by: StaffUser | None = None) -> bool:
+    """Let ``user`` act for one event only (``None``: every event); whether it changed.
+
+    The check-in service and API refuse scans at other events' checkpoints for a limited
+    account; raises ``unknown_event`` for an id that names no event.
+    """
+    from wadconf.models import Event
+
+    if event_id is not None and db.session.get(Event, event_id) is None:
+        raise DomainError("unknown_event", _l("No such event."))
+    if user.event_id == event_id:
+        return False
+    old = user.event_id
+    user.event_id = event_id
+    db.session.flush()
+    audit.record("user.event_limit", obj=user, actor=by, details={"from": old, "to": event_id})
+    return True

@@ -100,17 +100,24 @@ def update_category(
     name_en: str,
     colour: str,
     requires_approval: bool,
+    highlight_arrivals: bool | None = None,
     by: StaffUser | None = None,
 ) -> list[str]:
-    """Rename a category, change its colour or approval rule; returns the changed fields."""
+    """Rename a category, change its colour, approval rule or dashboard call-out.
+
+    Returns the changed fields; ``highlight_arrivals=None`` leaves the call-out as it is.
+    """
     name_zh, name_en, colour = _clean_fields(name_zh, name_en, colour)
     changed = []
-    for name, value in (
+    values = [
         ("name_zh", name_zh),
         ("name_en", name_en),
         ("colour", colour),
         ("requires_approval", bool(requires_approval)),
-    ):
+    ]
+    if highlight_arrivals is not None:
+        values.append(("highlight_arrivals", bool(highlight_arrivals)))
+    for name, value in values:
         if getattr(category, name) != value:
             changed.append(name)
             setattr(category, name, value)
@@ -134,6 +141,7 @@ def add_category(
     name_en: str,
     colour: str = "#0b4f8a",
     requires_approval: bool = False,
+    highlight_arrivals: bool = False,
     by: StaffUser | None = None,
 ) -> DelegateCategory:
     """Add a category at the end of ``event``'s list; raises ``bad_code`` or ``code_taken``."""
@@ -159,6 +167,7 @@ def add_category(
         name_en=name_en,
         colour=colour,
         requires_approval=bool(requires_approval),
+        highlight_arrivals=bool(highlight_arrivals),
         position=(last if last is not None else -1) + 1,
     )
     db.session.add(category)

@@ -75,6 +75,7 @@ def category_update(slug: str, category_id: int):
                 name_en=form.name_en.data or "",
                 colour=form.colour.data,
                 requires_approval=form.requires_approval.data,
+                highlight_arrivals=form.highlight_arrivals.data,
                 by=current_user,
             )
         except DomainError as exc:
@@ -102,6 +103,7 @@ def category_new(slug: str):
                 name_en=form.name_en.data or "",
                 colour=form.colour.data,
                 requires_approval=form.requires_approval.data,
+                highlight_arrivals=form.highlight_arrivals.data,
                 by=current_user,
             )
         except DomainError as exc:

@@ -14,6 +14,31 @@ from wadconf.services import DomainError, accounts
 from wadconf.views.admin import bp
 
 
+def _event_choices(form) -> None:
+    """Offer every event as the one an account may be limited to, or none (all events)."""
+    from wadconf.i18n import bi
+    from wadconf.services.events import list_events
+
+    form.event_id.choices = [("", _l("All events"))] + [
+        (str(event.id), bi(event, "name")) for event in list_events()
+    ]
+
+
+def _event_id(form, current: int | None) -> int | None:
+    """The chosen event id, ``None`` for all events, ``current`` when the field was not sent.
+
+    Raises ``unknown_event`` for a value that is no id (the service checks that it exists).
+    """
+    if not form.event_id.raw_data:
+        return current
+    value = form.event_id.raw_data[0]
+    if not value:
+        return None
+    if not value.isdigit():
+        raise DomainError("unknown_event", _l("No such event."))
+    return int(value)
+
+
 def _get(user_id: int) -> StaffUser:
     user = db.session.get(StaffUser, user_id)
     if user is None:
@@ -33,15 +58,17 @@ def users():
 def user_new():
     """Create a staff account."""
     form = UserCreateForm()
+    _event_choices(form)
     if form.validate_on_submit():
         try:
-            accounts.create_user(
+            user = accounts.create_user(
                 form.email.data,
                 role=form.role.data,
                 password=form.password.data,
                 display_name=form.display_name.data or "",
                 by=current_user,
             )
+            accounts.limit_to_event(user, _event_id(form, None), by=current_user)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -58,11 +85,15 @@ def user_edit(user_id: int):
     """Change an account's name, role or whether it may log in."""
     user = _get(user_id)
     form = UserEditForm(obj=user, role=user.role.value, is_active=user.is_active_account)
+    _event_choices(form)
+    if not form.is_submitted():
+        form.event_id.data = str(user.event_id or "")
     password_form = PasswordForm(prefix="pw")
     if form.validate_on_submit():
         try:
             user.display_name = (form.display_name.data or "").strip()
             accounts.change_role(user, form.role.data, by=current_user)
+            accounts.limit_to_event(user, _event_id(form, user.event_id), by=current_user)
             accounts.set_active(user, bool(form.is_active.data), by=current_user)
         except DomainError as exc:
             db.session.rollback()
