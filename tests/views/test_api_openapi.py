@@ -70,14 +70,22 @@ def test_real_answers_fit_the_documented_schemas(
             "/api/v1/scans", headers=headers, json={"checkpoint": checkpoint, "code": code}
         )
 
+    first = {}
+
     def undo():
-        return client.post("/api/v1/scans/1/undo", headers=headers, json={"reason": "test"})
+        url = f"/api/v1/scans/{first['scan_id']}/undo"
+        return client.post(url, headers=headers, json={"reason": "test"})
+
+    def first_scan(code):
+        response = scan(code)
+        first["scan_id"] = response.get_json()["scan_id"]
+        return response
 
     search_url = f"/api/v1/checkpoints/{checkpoint}/search?q=张"
     checkins_url = f"/api/v1/checkpoints/{checkpoint}/checkins"
     calls = [
         ("/checkpoints", "get", client.get("/api/v1/checkpoints", headers=headers)),
-        ("/scans", "post", scan(registration.badge_code)),
+        ("/scans", "post", first_scan(registration.badge_code)),
         ("/scans", "post", scan(registration.badge_code)),
         ("/scans", "post", scan("WAD1-FORGED")),
         ("/scans", "post", scan(cancelled.badge_code)),
