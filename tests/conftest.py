@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import text
 
 from tests import factories
 from wadconf import create_app
@@ -66,12 +65,10 @@ def wipe(app: Flask) -> None:
         db.session.remove()
         tables = list(reversed(db.metadata.sorted_tables))
         with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(table.delete())
+            # DELETE, children first, on both backends: on small tables it is many times
+            # faster than PostgreSQL's TRUNCATE, which replaces every table's files.
+            for table in tables:
+                conn.execute(table.delete())
 
 
 @pytest.fixture(params=BACKENDS)
