@@ -68,6 +68,26 @@ def test_ok_scan_is_201_with_the_delegate(client, gate):
     assert body["replayed"] is False
 
 
+def test_bearer_scan_carries_the_same_security_headers_as_other_answers(client, gate):
+    # Bearer scans are answered in front of Flask (views/api_fast.py): same headers.
+    scan = post_scan(client, gate)
+    other = client.get("/api/v1/checkpoints", headers=gate["headers"])
+    for name in (
+        "Content-Security-Policy",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "X-Frame-Options",
+        "Permissions-Policy",
+        "Cross-Origin-Opener-Policy",
+    ):
+        assert scan.headers.get(name) == other.headers.get(name), name
+
+
+def test_bearer_scan_over_https_carries_hsts(app, client, gate):
+    app.config["HTTPS"] = True
+    assert "Strict-Transport-Security" in post_scan(client, gate).headers
+
+
 def test_second_scan_is_409_already_checked_in(client, gate):
     post_scan(client, gate)
     response = post_scan(client, gate)

@@ -28,7 +28,7 @@ from wadconf.database import set_begin_immediate
 from wadconf.extensions import db
 from wadconf.i18n import LANG_COOKIE, normalise_locale
 from wadconf.models import ScanDirection, ScanMethod
-from wadconf.security import CSP
+from wadconf.security import security_headers
 from wadconf.services import DomainError, api_tokens, checkin, checkin_sql
 
 PATH = "/api/v1/scans"
@@ -41,15 +41,6 @@ _STATUS = {
     403: "403 Forbidden",
     500: "500 Internal Server Error",
 }
-_HEADERS = [
-    ("Content-Type", "application/json"),
-    ("Cache-Control", "no-store"),
-    ("Content-Security-Policy", CSP),
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "same-origin"),
-    ("X-Frame-Options", "DENY"),
-    ("Cross-Origin-Opener-Policy", "same-origin"),
-]
 _METHODS = {"camera", "keyboard", "api"}
 
 
@@ -186,7 +177,13 @@ def install(app: Flask) -> None:
             app.logger.exception("scan fast path failed; passing the request to Flask")
             environ["wsgi.input"] = io.BytesIO(body)
             return inner(environ, start_response)
-        start_response(_STATUS[status], [*_HEADERS, ("Content-Length", str(len(payload)))])
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Cache-Control", "no-store"),
+            *security_headers(bool(app.config.get("HTTPS"))),
+            ("Content-Length", str(len(payload))),
+        ]
+        start_response(_STATUS[status], headers)
         return [payload]
 
     wsgi_app._wadconf_scan_fast_path = True  # type: ignore[attr-defined]
