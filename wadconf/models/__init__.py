@@ -21,6 +21,7 @@ from wadconf.models.invitation import (
     InvitationLocale,
     InvitationState,
 )
+from wadconf.models.lists import ListLayout
 from wadconf.models.mail import OutboxAttachment, OutboxMessage, OutboxStatus
 from wadconf.models.materials import Material, MaterialLanguage, ReminderTopic, SeriesReminder
 from wadconf.models.people import Role, StaffSession, StaffUser
@@ -108,6 +109,7 @@ __all__ = [
     "ProgrammePart",
     "Registration",
     "RegistrationStatus",
+    "ListLayout",
     "Role",
     "Room",
     "StaffSession",

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from wadconf.models.invitation import DelegateCategory
     from wadconf.models.people import StaffUser
     from wadconf.models.registration import Registration
+    from wadconf.models.schedule import Room, Session
 
 #: Every wadconf badge starts with this; a scanner tells our codes from other QR codes by it.
 BADGE_PREFIX = "WAD1-"
@@ -162,11 +163,23 @@ class Checkpoint(db.Model):
     expected_count: Mapped[int | None]
     position: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The session this checkpoint controls: its rule and window then follow the session
+    #: (enrolled delegates or everyone; opening shortly before the start).
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sessions.id", ondelete="SET NULL"), index=True
+    )
+    #: The room this checkpoint stands at: a scan here during a session in the room
+    #: counts as attendance of that session.
+    room_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rooms.id", ondelete="SET NULL"), index=True
+    )
 
     event: Mapped[Event] = relationship()
     categories: Mapped[list[DelegateCategory]] = relationship(
         secondary=checkpoint_categories, order_by="DelegateCategory.position"
     )
+    session: Mapped[Session | None] = relationship()
+    room: Mapped[Room | None] = relationship()
 
     def is_open(self, now: datetime) -> bool:
         """Whether ``now`` (aware) lies in the opening window and the checkpoint is active."""

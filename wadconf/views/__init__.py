@@ -53,6 +53,7 @@ def _handle_500(exc):
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint and the error handlers."""
     from wadconf.views.admin import bp as admin_bp
+    from wadconf.views.agenda import bp as agenda_bp
     from wadconf.views.api import bp as api_bp
     from wadconf.views.auth import bp as auth_bp
     from wadconf.views.checkin import bp as checkin_bp
@@ -71,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkin_bp)
     app.register_blueprint(series_bp)
     app.register_blueprint(materials_bp)
+    app.register_blueprint(agenda_bp)
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(500, _handle_500)

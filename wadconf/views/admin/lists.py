@@ -1,0 +1,3 @@
+"""Admin pages: lists (being written)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Admin pages: readiness (being written)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Admin pages: reports (being written)."""
+
+from __future__ import annotations
