@@ -129,3 +129,18 @@ def test_re_rooming_counts_as_a_move(event):
     schedule.move_session(session, starts_at=session.starts_at, room_id=add_room(event, "b").id)
     [change] = publishing.changes_since_publication(event)
     assert change.kind == "moved" and change.fields == ["room"]
+
+
+def test_snapshot_times_are_utc_even_for_a_session_just_saved_in_the_events_zone(event):
+    # The session object still holds the Shanghai-aware times the organiser entered;
+    # publishing in the same transaction must not write them with a +08:00 offset,
+    # or the next comparison (read back as UTC) would report the session as moved.
+    session = schedule.create_session(
+        event, schedule.SessionData(starts_at=at("09:00"), ends_at=at("10:00"), title_en="A")
+    ).session
+    assert session.starts_at.utcoffset().total_seconds() == 8 * 3600
+    version = publishing.publish_schedule(event)
+    assert version.snapshot["sessions"][0]["starts_at"] == "2025-06-05T01:00:00+00:00"
+    assert version.snapshot["sessions"][0]["ends_at"] == "2025-06-05T02:00:00+00:00"
+    db.session.expire_all()
+    assert publishing.changes_since_publication(event) == []

@@ -288,3 +288,178 @@ def add_witness(
         details={"clashes": [c.code for c in result.warnings]},
     )
     return result
+
+
+# --- editing what is there: titles, order, removal -------------------------------------------
+
+
+def _renumber(items: list, item: object, delta: int) -> bool:
+    """Move ``item`` ``delta`` places in ``items`` and number their ``position`` 0..n-1.
+
+    Returns whether anything moved (not past either end).
+    """
+    index = items.index(item)
+    target = index + delta
+    if not 0 <= target < len(items) or delta == 0:
+        return False
+    ordered = list(items)
+    ordered.insert(target, ordered.pop(index))
+    for position, row in enumerate(ordered):
+        row.position = position
+    return True
+
+
+def move_person(person: SessionPerson, delta: int, *, by: StaffUser | None = None) -> bool:
+    """Move a person up (``-1``) or down (``+1``) in the session's order (never a clash)."""
+    session = person.session
+    moved = _renumber(list(session.people), person, delta)
+    if moved:
+        db.session.flush()
+        db.session.expire(session, ["people"])
+        audit.record(
+            "schedule.person_move",
+            obj=session,
+            actor=by,
+            details={"person_id": person.id, "position": person.position},
+        )
+    return moved
+
+
+def update_agreement(
+    agreement: Agreement, *, title_zh: str, title_en: str, by: StaffUser | None = None
+) -> bool:
+    """Change an agreement's titles; whether anything changed."""
+    if not (title_zh.strip() or title_en.strip()):
+        raise DomainError(
+            "agreement_title_required", _("Give the agreement a title in at least one language.")
+        )
+    new = (title_zh.strip(), title_en.strip())
+    if new == (agreement.title_zh, agreement.title_en):
+        return False
+    agreement.title_zh, agreement.title_en = new
+    db.session.flush()
+    audit.record(
+        "schedule.agreement_update",
+        obj=agreement,
+        actor=by,
+        event_id=agreement.session.event_id,
+        details={"title_zh": new[0], "title_en": new[1]},
+    )
+    return True
+
+
+def move_agreement(agreement: Agreement, delta: int, *, by: StaffUser | None = None) -> bool:
+    """Sign ``agreement`` earlier (``-1``) or later (``+1``) in the ceremony."""
+    session = agreement.session
+    moved = _renumber(list(session.agreements), agreement, delta)
+    if moved:
+        db.session.flush()
+        db.session.expire(session, ["agreements"])
+        audit.record(
+            "schedule.agreement_move",
+            obj=agreement,
+            actor=by,
+            event_id=session.event_id,
+            details={"position": agreement.position},
+        )
+    return moved
+
+
+def remove_agreement(agreement: Agreement, *, by: StaffUser | None = None) -> None:
+    """Take an agreement (with its parties, signatories and witnesses) out of its ceremony."""
+    session = agreement.session
+    audit.record(
+        "schedule.agreement_remove",
+        obj=agreement,
+        actor=by,
+        event_id=session.event_id,
+        details={"title": agreement.title_en or agreement.title_zh},
+    )
+    session.agreements.remove(agreement)
+    for position, row in enumerate(session.agreements):
+        row.position = position
+    db.session.flush()
+
+
+def move_party(party: AgreementParty, delta: int, *, by: StaffUser | None = None) -> bool:
+    """Move a party up or down in the agreement's order."""
+    agreement = party.agreement
+    moved = _renumber(list(agreement.parties), party, delta)
+    if moved:
+        db.session.flush()
+        db.session.expire(agreement, ["parties"])
+        audit.record(
+            "schedule.party_move",
+            obj=party,
+            actor=by,
+            event_id=agreement.session.event_id,
+            details={"position": party.position},
+        )
+    return moved
+
+
+def remove_party(party: AgreementParty, *, by: StaffUser | None = None) -> None:
+    """Take a party (and its signatories) out of its agreement."""
+    agreement = party.agreement
+    audit.record(
+        "schedule.party_remove",
+        obj=party,
+        actor=by,
+        event_id=agreement.session.event_id,
+        details={"name": party.name_en or party.name_zh},
+    )
+    agreement.parties.remove(party)
+    for position, row in enumerate(agreement.parties):
+        row.position = position
+    db.session.flush()
+    _compact_signing_order(agreement)
+
+
+def _compact_signing_order(agreement: Agreement) -> None:
+    """Number the remaining signatories 1..n in their signing order (no gaps after a removal)."""
+    for order, signatory in enumerate(signing_sequence(agreement), start=1):
+        signatory.signing_order = order
+    db.session.flush()
+
+
+def remove_signatory(signatory: Signatory, *, by: StaffUser | None = None) -> None:
+    """Take a signatory off their party; the others close up in the signing order."""
+    party = signatory.party
+    agreement = party.agreement
+    audit.record(
+        "schedule.signatory_remove",
+        obj=agreement.session,
+        actor=by,
+        details={"registration_id": signatory.registration_id, "agreement_id": agreement.id},
+    )
+    party.signatories.remove(signatory)
+    db.session.flush()
+    _compact_signing_order(agreement)
+
+
+def move_in_signing_order(signatory: Signatory, delta: int, *, by: StaffUser | None = None) -> bool:
+    """Let ``signatory`` sign one place earlier (``-1``) or later (``+1``) in the agreement."""
+    agreement = signatory.party.agreement
+    sequence = [s.id for s in signing_sequence(agreement)]
+    index = sequence.index(signatory.id)
+    target = index + delta
+    if not 0 <= target < len(sequence) or delta == 0:
+        return False
+    sequence.insert(target, sequence.pop(index))
+    arrange_signing_order(agreement, sequence, by=by)
+    return True
+
+
+def remove_witness(witness: Witness, *, by: StaffUser | None = None) -> None:
+    """Take a witness off an agreement."""
+    agreement = witness.agreement
+    audit.record(
+        "schedule.witness_remove",
+        obj=agreement.session,
+        actor=by,
+        details={"agreement_id": agreement.id, "registration_id": witness.registration_id},
+    )
+    agreement.witnesses.remove(witness)
+    for position, row in enumerate(agreement.witnesses):
+        row.position = position
+    db.session.flush()

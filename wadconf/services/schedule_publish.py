@@ -10,6 +10,7 @@ moved since the last publication.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import func, select
@@ -63,8 +64,8 @@ def _session_dict(session: Session) -> dict[str, Any]:
         "title_en": session.title_en,
         "description_zh": session.description_zh,
         "description_en": session.description_en,
-        "starts_at": session.starts_at.isoformat(),
-        "ends_at": session.ends_at.isoformat(),
+        "starts_at": session.starts_at.astimezone(UTC).isoformat(),
+        "ends_at": session.ends_at.astimezone(UTC).isoformat(),
         "room": session.room.code if session.room else None,
         "track": session.track.code if session.track else None,
         "capacity": session.effective_capacity,
@@ -254,3 +255,24 @@ def changes_since_publication(event: Event) -> list[Change]:
     """What the organisers changed since the last publication (what publishing would show)."""
     latest = latest_version(event)
     return changes_between(latest.snapshot if latest else None, programme_snapshot(event))
+
+
+def versions_of(event: Event) -> list[ScheduleVersion]:
+    """Every publication of ``event``, newest first."""
+    return list(
+        db.session.scalars(
+            select(ScheduleVersion)
+            .where(ScheduleVersion.event_id == event.id)
+            .order_by(ScheduleVersion.number.desc())
+            .options(selectinload(ScheduleVersion.published_by))
+        )
+    )
+
+
+def version_of(event: Event, number: int) -> ScheduleVersion | None:
+    """``event``'s publication number ``number``, else ``None``."""
+    return db.session.scalar(
+        select(ScheduleVersion).where(
+            ScheduleVersion.event_id == event.id, ScheduleVersion.number == number
+        )
+    )
