@@ -31,6 +31,7 @@ from wadconf.services import audit
 from wadconf.services.categories import ensure_default_categories
 from wadconf.services.demo_checkin import load_demo_checkin
 from wadconf.services.demo_people import DemoPerson, PeopleGenerator
+from wadconf.services.demo_programme import load_demo_programme
 from wadconf.services.demo_series import load_demo_series
 from wadconf.services.events import EventData, create_event
 from wadconf.services.privacy import ensure_current_notice
@@ -234,6 +235,7 @@ def load_demo() -> tuple[Event, bool]:
     added = load_demo_people(event) or added
     added = load_demo_checkin(event) or added
     added = load_demo_series(event) or added
+    added = load_demo_programme(event) or added
     if added:
         audit.record("demo.load", obj=event, actor_label="demo", event_id=event.id)
     return event, added
