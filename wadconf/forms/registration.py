@@ -19,6 +19,7 @@ from wtforms import (
     EmailField,
     HiddenField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TelField,
     TextAreaField,
@@ -127,6 +128,12 @@ class RegistrationForm(DelegateForm):
                 message=_l("This form is damaged. Reload the page and try again."),
             ),
         ]
+    )
+    #: Sessions requiring enrolment, by token (filled or dropped by ``offer_sessions``).
+    sessions = SelectMultipleField(
+        _l("Sessions you wish to attend"),
+        choices=[],
+        invalid_choice_message=_l("This session can no longer be chosen. Reload the page."),
     )
 
 

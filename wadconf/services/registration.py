@@ -368,6 +368,10 @@ def cancel_registration(
         _queue(registration, "registration_cancelled")
     if freed_place:
         waitlist.promote_waitlisted(event, by=by)
+    # Their places in sessions go to those waiting (issue #5, session enrolment).
+    from wadconf.services.enrolments import release_registration
+
+    release_registration(registration, by=by)
 
 
 def decline_invitation(invitation: Invitation, *, message: str = "") -> None:

@@ -119,6 +119,10 @@ def _review(
     _notify(registration, "registration_approved" if approve else "registration_rejected")
     if not approve:
         waitlist.promote_waitlisted(event, by=by)
+        # Their places in sessions go to those waiting (issue #5, session enrolment).
+        from wadconf.services.enrolments import release_registration
+
+        release_registration(registration, by=by)
     return registration
 
 

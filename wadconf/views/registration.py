@@ -27,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 
 from wadconf.database import utcnow, write_intent
 from wadconf.extensions import db, limiter
+from wadconf.forms.enrolment import chosen_sessions, offer_sessions
 from wadconf.forms.registration import (
     ActionForm,
     DeclineForm,
@@ -38,6 +39,7 @@ from wadconf.forms.registration import (
 from wadconf.i18n import locale_code
 from wadconf.models import Invitation, InvitationState, Registration
 from wadconf.services import DomainError, privacy
+from wadconf.services import enrolments as enrolment_service
 from wadconf.services import invitations as invitation_service
 from wadconf.services import registration as service
 from wadconf.services.registration import DelegateData
@@ -201,6 +203,7 @@ def register(token: str):
         return redirect(url_for("registration.invitation", token=token))
     event = invitation.event
     form = fit_to_event(RegistrationForm(), event, locale_code())
+    offered = offer_sessions(form, event)  # sessions requiring enrolment, as checkboxes
     notice = privacy.current_notice(event)
     if not form.is_submitted():
         form.submission_key.data = new_submission_key()
@@ -219,6 +222,8 @@ def register(token: str):
                 consent_version=version,
                 submission_key=form.submission_key.data,
             )
+            # All or nothing with the registration: a refused choice rolls both back.
+            enrolment_service.enrol_choices(registration, chosen_sessions(form, offered))
         except DomainError as exc:
             db.session.rollback()
             if exc.code == "no_seats_left":
