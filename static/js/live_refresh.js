@@ -1,4 +1,5 @@
-// Live check-in dashboard: fetch the figures fragment again every few seconds.
+// Live pages (check-in dashboard, signing readiness): fetch the #live fragment again every
+// few seconds.
 // The page works without this file (reload by hand); CSP forbids inline scripts.
 document.addEventListener("DOMContentLoaded", () => {
   const live = document.getElementById("live");
@@ -18,7 +19,7 @@ document.addEventListener("DOMContentLoaded", () => {
         headers: { "X-Requested-With": "fetch" },
         cache: "no-store",
       });
-      // A login page after a timeout, or an error: keep the last figures and say so.
+      // A login page after a timeout, or an error: keep the last state and say so.
       if (!response.ok || response.redirected) throw new Error(String(response.status));
       // The fragment is rendered by the server with Jinja's escaping, as the page itself.
       live.innerHTML = await response.text();

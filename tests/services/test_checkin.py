@@ -261,11 +261,12 @@ def test_categories_rule_refuses_delegate_without_category(app, setting, make_re
     assert scan(app, registration.badge_code, hall).verdict == Verdict.NOT_ALLOWED
 
 
-def test_enrolled_rule_refuses_until_the_schedule_links_sessions(app, setting):
+def test_enrolled_rule_refuses_at_a_checkpoint_without_a_session(app, setting):
     event, registration, _checkpoint_id, _staff = setting
     room = add_checkpoint(app, event, code="room", rule=AdmissionRule.ENROLLED)
     assert scan(app, registration.badge_code, room).verdict == Verdict.NOT_ALLOWED
-    assert _enrolled_in_linked_session(registration.id, room) is False
+    with app.app_context():
+        assert _enrolled_in_linked_session(registration.id, room) is False
 
 
 def test_enrolled_rule_admits_when_the_hook_says_enrolled(app, setting, monkeypatch):

@@ -168,11 +168,11 @@ def test_categories_are_dropped_when_the_rule_does_not_read_them(app, event):
         assert db.session.get(Checkpoint, checkpoint_id).categories == []
 
 
-def test_enrolled_rule_is_refused_until_sessions_exist(app, event):
-    assert service.enrolled_rule_available() is False
+def test_enrolled_rule_is_refused_without_a_linked_session(app, event):
+    assert service.enrolled_rule_available() is True
     with pytest.raises(DomainError) as excinfo:
         _create(app, event, rule="enrolled")
-    assert _code_of(excinfo) == "rule_unavailable"
+    assert _code_of(excinfo) == "session_required"
 
 
 def test_unknown_reentry_policy_is_refused(app, event):

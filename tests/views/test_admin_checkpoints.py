@@ -100,17 +100,55 @@ def test_category_rule_stores_the_ticked_categories(app, client, organiser, even
     assert [c.code for c in _checkpoint(app, "signing-hall").categories] == ["government"]
 
 
-def test_the_enrolled_rule_is_not_offered_yet(client, organiser, event):
+def test_the_enrolled_rule_is_offered_with_session_and_room_fields(client, organiser, event):
     page = client.get(f"{URL}/new")
     assert page.status_code == 200
-    assert b'value="enrolled"' not in page.data
-    assert b'value="categories"' in page.data
+    assert b'value="enrolled"' in page.data
+    assert b'name="session_id"' in page.data
+    assert b'name="room_id"' in page.data
 
 
-def test_the_enrolled_rule_is_refused_when_posted(app, client, organiser, event):
+def test_the_enrolled_rule_without_a_session_is_refused_when_posted(app, client, organiser, event):
     response = client.post(f"{URL}/new", data=_form(rule="enrolled"))
     assert response.status_code == 200
+    assert b"needs a linked session" in response.data
     assert _checkpoint(app) is None
+
+
+def _session_and_room(app, event) -> tuple[int, int]:
+    from wadconf.models import Room, Session
+
+    with app.app_context(), write_intent():
+        room = Room(event_id=event.id, code="a", name_en="Room A")
+        db.session.add(room)
+        db.session.flush()
+        session = Session(
+            event_id=event.id,
+            title_en="Digital track",
+            room_id=room.id,
+            starts_at=datetime(2025, 6, 5, 6, 0, tzinfo=UTC),
+            ends_at=datetime(2025, 6, 5, 7, 0, tzinfo=UTC),
+        )
+        db.session.add(session)
+        db.session.commit()
+        return session.id, room.id
+
+
+def test_the_enrolled_rule_with_a_linked_session_and_room_is_saved(app, client, organiser, event):
+    session_id, room_id = _session_and_room(app, event)
+    data = _form(rule="enrolled", session_id=str(session_id), room_id=str(room_id))
+    assert client.post(f"{URL}/new", data=data).status_code == 302
+    saved = _checkpoint(app)
+    assert (saved.rule.value, saved.session_id, saved.room_id) == ("enrolled", session_id, room_id)
+
+
+def test_the_edit_form_preselects_the_linked_session(app, client, organiser, event):
+    session_id, _room_id = _session_and_room(app, event)
+    checkpoint_id = _add(app, event, session_id=session_id)
+    page = client.get(f"{URL}/{checkpoint_id}/edit").get_data(as_text=True)
+    assert f'<option selected value="{session_id}">' in page or (
+        f'value="{session_id}" selected' in page
+    )
 
 
 def test_list_shows_the_checkpoints_and_their_windows(app, client, organiser, event):
@@ -268,3 +306,10 @@ def test_an_unknown_event_is_not_accepted_as_the_limit(app, client, admin, make_
     assert response.status_code == 200
     with app.app_context():
         assert db.session.get(StaffUser, gate_staff.id).event_id is None
+
+
+def test_the_list_names_the_session_a_checkpoint_follows(app, client, organiser, event):
+    session_id, _room_id = _session_and_room(app, event)
+    _add(app, event, session_id=session_id)
+    page = client.get(f"{URL}/").get_data(as_text=True)
+    assert "Follows the session: Digital track" in page

@@ -130,13 +130,13 @@ def test_live_fragment_is_the_figures_without_the_page(
 
 def test_page_refreshes_through_a_static_script_only(client, organiser, event):
     page = client.get(f"{URL}?day=2025-06-05")
-    assert b'<script src="/static/js/dashboard.js" defer></script>' in page.data
+    assert b'<script src="/static/js/live_refresh.js" defer></script>' in page.data
     assert not re.search(rb"<script>(?!</script>)", page.data)  # no inline script (CSP)
     assert b'data-refresh-url="/admin/events/wad2025/checkin/live?day=2025-06-05"' in page.data
 
 
 def test_dashboard_script_is_served(client):
-    response = client.get("/static/js/dashboard.js")
+    response = client.get("/static/js/live_refresh.js")
     assert response.status_code == 200
     assert b"data" in response.data and b"setInterval" in response.data
 

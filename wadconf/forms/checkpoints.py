@@ -37,7 +37,10 @@ def rule_choices():
     ]
     if enrolled_rule_available():
         choices.append(
-            (AdmissionRule.ENROLLED.value, _l("Delegates enrolled in the linked session"))
+            (
+                AdmissionRule.ENROLLED.value,
+                _l("Delegates enrolled in the linked session (needs a linked session)"),
+            )
         )
     return choices
 
@@ -55,6 +58,13 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def optional_id(value):
+    """A select's value as an id, or None for the empty choice."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
 
 
 class CheckpointForm(FlaskForm):
@@ -77,6 +87,9 @@ class CheckpointForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=1_000_000)],
     )
     is_active = BooleanField(_l("Open for scanning"), default=True)
+    #: Choices set by the view: the event's sessions and rooms, and "none".
+    session_id = SelectField(_l("Linked session"), coerce=optional_id, choices=[])
+    room_id = SelectField(_l("Room where it stands"), coerce=optional_id, choices=[])
 
 
 class NewCheckpointForm(CheckpointForm):

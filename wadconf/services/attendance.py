@@ -5,7 +5,8 @@ A delegate attended a session when a badge scan admitted them (``ok``, or
 
 - a checkpoint linked to the session (``Checkpoint.session_id``), at any time; or
 - a checkpoint standing at the session's room (``Checkpoint.room_id``, not linked to
-  another session) from :data:`ATTENDANCE_LEAD` before the start until the end.
+  another session) from :data:`ATTENDANCE_LEAD` before the start until the end; a scan
+  in that lead while another session is under way in the room belongs to that one only.
 
 An ``ok`` scan whose entry was undone (annulled) does not count. Lists, reports and
 the readiness view all read attendance from here.
@@ -16,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Interval, and_, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
 
 from wadconf.extensions import db
 from wadconf.models import CheckIn, Checkpoint, Enrolment, Event, Scan
@@ -42,6 +44,14 @@ class SessionAttendance:
         return self.attended / self.enrolled if self.enrolled else None
 
 
+def _earlier(column, delta: timedelta):
+    """``column - delta`` in SQL: SQLite keeps naive UTC text, PostgreSQL ``timestamptz``."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        seconds = int(delta.total_seconds())
+        return func.strftime("%Y-%m-%d %H:%M:%f", column, f"{-seconds:+d} seconds")
+    return column - literal(delta, Interval())
+
+
 def _admitted_scans():
     """Scans that let a delegate in and still stand."""
     return (
@@ -65,6 +75,15 @@ def _admitted_scans():
 def _attendance_pairs(event: Event, session_ids: list[int] | None = None):
     """A select of distinct ``(session_id, registration_id)`` attendance pairs."""
     scans = _admitted_scans().where(Scan.event_id == event.id).subquery()
+    # A scan before the start while the previous session in the room is still on is that
+    # session's (its late arrivals), not this one's early ones.
+    other = aliased(Session)
+    previous_under_way = exists().where(
+        other.room_id == Session.room_id,
+        other.id != Session.id,
+        other.starts_at <= scans.c.scanned_at,
+        other.ends_at > scans.c.scanned_at,
+    )
     linked = (
         select(Session.id.label("session_id"), scans.c.registration_id)
         .join(Checkpoint, Checkpoint.session_id == Session.id)
@@ -84,8 +103,9 @@ def _attendance_pairs(event: Event, session_ids: list[int] | None = None):
         .join(scans, scans.c.checkpoint_id == Checkpoint.id)
         .where(
             Session.event_id == event.id,
-            scans.c.scanned_at >= Session.starts_at - ATTENDANCE_LEAD,
+            scans.c.scanned_at >= _earlier(Session.starts_at, ATTENDANCE_LEAD),
             scans.c.scanned_at < Session.ends_at,
+            or_(scans.c.scanned_at >= Session.starts_at, ~previous_under_way),
         )
     )
     if session_ids is not None:

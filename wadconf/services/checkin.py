@@ -88,14 +88,28 @@ def normalise_code(code: str | None) -> str:
     return (code or "").strip().upper()
 
 
-def _enrolled_in_linked_session(registration_id: int, checkpoint_id: int) -> bool:
-    """Hook for the ``enrolled`` rule: whether the delegate is enrolled in a linked session.
+_ENROLLED_SQL = """
+SELECT EXISTS (
+    SELECT 1 FROM checkpoints cp
+    JOIN enrolments e ON e.session_id = cp.session_id
+    WHERE cp.id = :checkpoint_id AND e.registration_id = :registration_id
+      AND e.status = 'enrolled'
+)
+"""
 
-    Sessions and their links to checkpoints arrive with the schedule issue (#5); until
-    then nobody is enrolled, so an ``enrolled`` checkpoint refuses everyone
-    (``not_allowed``). #5 replaces this body with one indexed ``EXISTS`` query.
+
+def _enrolled_in_linked_session(registration_id: int, checkpoint_id: int) -> bool:
+    """The ``enrolled`` rule: whether the delegate holds a place in the checkpoint's session.
+
+    One ``EXISTS`` on the index ``ix_enrolments_registration_status``; waiting-list and
+    cancelled enrolments do not count, and a checkpoint without a session admits nobody.
+    It runs where the scan's other statements run (:class:`checkin_sql.Statements`: the
+    session's connection, or the bearer fast path's own), so every scan path reads it.
     """
-    return False
+    row = sql.fetch_one(
+        _ENROLLED_SQL, {"checkpoint_id": checkpoint_id, "registration_id": registration_id}
+    )
+    return bool(row and row[0])
 
 
 def _is_open(row, now: datetime) -> bool:

@@ -23,7 +23,9 @@ from wadconf.models import (
     DelegateCategory,
     Event,
     ReentryPolicy,
+    Room,
     Scan,
+    Session,
     StaffUser,
 )
 from wadconf.services import DomainError, audit
@@ -35,10 +37,10 @@ NAME_MAX = 200
 def enrolled_rule_available() -> bool:
     """Whether the ``enrolled`` rule can work: it needs sessions linked to checkpoints.
 
-    The schedule (issue #5) adds sessions and enrolments; until then a checkpoint with
-    this rule would refuse everyone, so it is neither offered nor accepted.
+    The schedule links sessions to checkpoints (``Checkpoint.session_id``), so the rule is
+    offered; a checkpoint with it must name its session (``session_required``).
     """
-    return False
+    return True
 
 
 @dataclass
@@ -58,6 +60,10 @@ class CheckpointData:
     expected_count: int | None = None
     #: Ids of the event's categories (rule ``categories`` only).
     category_ids: Iterable[int] = field(default_factory=tuple)
+    #: The session the checkpoint controls (rule ``enrolled`` reads its enrolments).
+    session_id: int | None = None
+    #: The room the checkpoint stands at (scans there count as attendance of its sessions).
+    room_id: int | None = None
 
 
 def list_checkpoints(event: Event, *, active_only: bool = False) -> list[Checkpoint]:
@@ -132,6 +138,13 @@ def _clean(event: Event, data: CheckpointData) -> dict:
             _l("Sessions cannot be linked to checkpoints yet; choose another rule."),
             field="rule",
         )
+    session_id, room_id = _linked_ids(event, data)
+    if rule == AdmissionRule.ENROLLED and session_id is None:
+        raise DomainError(
+            "session_required",
+            _l("The rule “enrolled in the linked session” needs a linked session."),
+            field="session_id",
+        )
     opens_at, closes_at = _utc(data.opens_at, event), _utc(data.closes_at, event)
     if opens_at and closes_at and closes_at <= opens_at:
         raise DomainError(
@@ -177,7 +190,27 @@ def _clean(event: Event, data: CheckpointData) -> dict:
         "is_active": bool(data.is_active),
         "expected_count": int(expected) if expected is not None else None,
         "categories": categories,
+        "session_id": session_id,
+        "room_id": room_id,
     }
+
+
+def _linked_ids(event: Event, data: CheckpointData) -> tuple[int | None, int | None]:
+    """The session and room ids, checked to be ``event``'s; raises ``unknown_session``/``_room``."""
+    session_id = int(data.session_id) if data.session_id not in (None, "") else None
+    room_id = int(data.room_id) if data.room_id not in (None, "") else None
+    for model, value, code, message in (
+        (Session, session_id, "unknown_session", _l("Choose a session of this event.")),
+        (Room, room_id, "unknown_room", _l("Choose a room of this event.")),
+    ):
+        if value is None:
+            continue
+        found = db.session.scalar(
+            select(model.id).where(model.id == value, model.event_id == event.id)
+        )
+        if found is None:
+            raise DomainError(code, message, field=code.replace("unknown_", "") + "_id")
+    return session_id, room_id
 
 
 def _clean_code(code: str) -> str:
@@ -197,8 +230,9 @@ def create_checkpoint(
     """Add a checkpoint at the end of ``event``'s list.
 
     Raises ``bad_code``, ``code_taken``, ``name_missing``, ``too_long``, ``bad_kind``,
-    ``bad_rule``, ``bad_reentry``, ``rule_unavailable``, ``window_order``,
-    ``bad_expected_count``, ``unknown_category`` or ``categories_missing``.
+    ``bad_rule``, ``bad_reentry``, ``rule_unavailable``, ``session_required``, ``window_order``,
+    ``bad_expected_count``, ``unknown_category``, ``categories_missing``,
+    ``unknown_session`` or ``unknown_room``.
     """
     code = _clean_code(data.code)
     values = _clean(event, data)

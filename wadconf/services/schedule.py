@@ -151,6 +151,10 @@ def save_checked(
             new_warnings=new,
         )
     savepoint.commit()
+    # A checkpoint linked to the session follows it (rule, window, room): check-in link.
+    from wadconf.services.session_checkpoints import sync_session_checkpoint
+
+    sync_session_checkpoint(session)
     return SessionResult(session, after)
 
 
@@ -349,6 +353,10 @@ def delete_session(session: Session, *, by: StaffUser | None = None) -> None:
         actor=by,
         details={"title": session.title_en or session.title_zh, "token": session.token},
     )
+    # Its checkpoint stops admitting anyone (the scans stay; the database unlinks it).
+    from wadconf.services.session_checkpoints import close_session_checkpoints
+
+    close_session_checkpoints(session, by=by)
     db.session.delete(session)
     db.session.flush()
 

@@ -1,4 +1,4 @@
-"""Admin pages: the live check-in dashboard (refreshed by static/js/dashboard.js)."""
+"""Admin pages: the live check-in dashboard (refreshed by static/js/live_refresh.js)."""
 
 from __future__ import annotations
 

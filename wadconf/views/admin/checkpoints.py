@@ -28,11 +28,30 @@ def _checkpoint(event: Event, checkpoint_id: int) -> Checkpoint:
 
 
 def _prepare(form: CheckpointForm, event: Event) -> None:
-    """Offer the event's categories."""
+    """Offer the event's categories, sessions and rooms."""
     form.category_ids.choices = [
         (c.id, f"{c.name_zh} / {c.name_en}" if c.name_zh and c.name_en else c.name_zh or c.name_en)
         for c in list_categories(event)
     ]
+    _prepare_links(form, event)
+
+
+def _prepare_links(form: CheckpointForm, event: Event) -> None:
+    """Offer the event's sessions (start, title) and rooms for the check-in link."""
+    from sqlalchemy import select
+
+    from wadconf.i18n import bi
+    from wadconf.models import Room
+    from wadconf.services.schedule import sessions_of
+
+    form.session_id.choices = [("", _l("None"))] + [
+        (s.id, f"{s.starts_at.astimezone(event.zone):%m-%d %H:%M} {bi(s, 'title')}")
+        for s in sessions_of(event)
+    ]
+    rooms = db.session.scalars(
+        select(Room).where(Room.event_id == event.id).order_by(Room.position, Room.id)
+    )
+    form.room_id.choices = [("", _l("None"))] + [(r.id, bi(r, "name")) for r in rooms]
 
 
 def _local(value, event: Event):
@@ -54,6 +73,8 @@ def _data(form: CheckpointForm, code: str) -> service.CheckpointData:
         is_active=bool(form.is_active.data),
         expected_count=form.expected_count.data,
         category_ids=form.category_ids.data or [],
+        session_id=form.session_id.data,
+        room_id=form.room_id.data,
     )
 
 
