@@ -342,6 +342,9 @@ def register_commands(app: Flask) -> None:
     from wadconf.cli_series_board import series_group
 
     app.cli.add_command(series_group)
+    from wadconf.cli_lists import lists_group
+
+    app.cli.add_command(lists_group)
 
 
 def main() -> None:
