@@ -208,34 +208,8 @@ def _cut_marks(pdf: FPDF, layout: PageLayout) -> None:
             pdf.line(cx, cy - length / 2, cx, cy + length / 2)
 
 
-def _remember_widths(pdf: FPDF) -> None:
-    """Make ``pdf`` remember the text widths it measured (a batch measures the same again).
-
-    Fitting a text tries sizes one by one and measures it, and wrapping measures each
-    character; fpdf2 spends ~50 us a call on that. A batch of badges measures the same
-    characters, event name and dates thousands of times over: remembered per font, size
-    and spacing, the widths stay exact and an A6 batch costs a fifth less CPU (measured).
-    """
-    measure = pdf.get_string_width
-    known: dict[tuple, float] = {}
-
-    def get_string_width(s: str, normalized: bool = False, markdown: bool = False) -> float:
-        if normalized or markdown:
-            return measure(s, normalized, markdown)
-        key = (
-            pdf.font_family,
-            pdf.font_style,
-            pdf.font_size_pt,
-            pdf.font_stretching,
-            pdf.char_spacing,
-            s,
-        )
-        width = known.get(key)
-        if width is None:
-            width = known[key] = measure(s)
-        return width
-
-    pdf.get_string_width = get_string_width  # type: ignore[method-assign]
+#: Shared with the list PDFs; kept under its old name for this module's callers.
+_remember_widths = pdfkit.remember_widths
 
 
 def render_faces(faces: Sequence[BadgeFace], *, layout: str, title: str, author: str = "") -> bytes:
