@@ -108,6 +108,27 @@ def _checkpoint_id(app, slug: str) -> int:
         return checkpoint.id
 
 
+def _session_id(app, slug: str) -> int:
+    """The id of a new session (a signing ceremony) of ``slug``, for the session routes."""
+    from datetime import UTC, datetime
+
+    from wadconf.database import write_intent
+    from wadconf.models import ProgrammeKind, Session
+
+    with app.app_context(), write_intent():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        session = Session(
+            event_id=event.id,
+            title_en="Walk",
+            kind=ProgrammeKind.SIGNING_CEREMONY,
+            starts_at=datetime(2025, 6, 5, 2, 0, tzinfo=UTC),
+            ends_at=datetime(2025, 6, 5, 3, 0, tzinfo=UTC),
+        )
+        db.session.add(session)
+        db.session.commit()
+        return session.id
+
+
 def _material_id(app, slug: str) -> int:
     """The id of a new material (a stored PDF) of the event ``slug``, for the material routes."""
     import io
@@ -164,6 +185,32 @@ def _series_ids(app, slug: str) -> dict[str, object]:
         }
 
 
+def _schedule_ids(app, slug: str) -> dict[str, int]:
+    """A room and a track of the event ``slug``, for the schedule editor's routes."""
+    from wadconf.database import write_intent
+    from wadconf.models import Room, Track
+
+    with app.app_context(), write_intent():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        room = Room(event_id=event.id, code="walk", name_en="Walk")
+        track = Track(event_id=event.id, code="walk", name_en="Walk")
+        db.session.add_all([room, track])
+        db.session.commit()
+        return {"room_id": room.id, "track_id": track.id}
+
+
+def _schedule_version_number(app, slug: str) -> int:
+    """The number of a new publication of the event ``slug``'s programme."""
+    from wadconf.database import write_intent
+    from wadconf.services.schedule_publish import publish_schedule
+
+    with app.test_request_context(), write_intent():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        version = publish_schedule(event, note="walk")
+        db.session.commit()
+        return version.number
+
+
 def _url(app, rule_text: str, *, slug: str, user_id: int) -> str:
     """``rule_text`` with its converters filled with a real event slug and user id."""
     rule = next(r for r in app.url_map.iter_rules() if r.rule == rule_text)
@@ -180,8 +227,14 @@ def _url(app, rule_text: str, *, slug: str, user_id: int) -> str:
         known["checkpoint_id"] = _checkpoint_id(app, slug)
     if "material_id" in rule.arguments:
         known["material_id"] = _material_id(app, slug)
+    if "session_id" in rule.arguments and "session_id" not in known:
+        known["session_id"] = _session_id(app, slug)
     if "body_id" in rule.arguments or rule.endpoint == "admin.series_attachment":
         known.update(_series_ids(app, slug))
+    if {"room_id", "track_id"} & rule.arguments:
+        known.update(_schedule_ids(app, slug))
+    if rule.endpoint == "admin.schedule_version":
+        known["number"] = _schedule_version_number(app, slug)
     if rule.endpoint == "admin.invitation_letters":
         _invitation_id(app, slug)  # an event with nothing to print answers 404
     if rule.endpoint == "admin.badges_print":

@@ -57,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
     from wadconf.views.api import bp as api_bp
     from wadconf.views.auth import bp as auth_bp
     from wadconf.views.checkin import bp as checkin_bp
+    from wadconf.views.enrolment import bp as enrolment_bp
     from wadconf.views.materials import bp as materials_bp
     from wadconf.views.public import bp as public_bp
     from wadconf.views.registration import bp as registration_bp
@@ -73,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(series_bp)
     app.register_blueprint(materials_bp)
     app.register_blueprint(agenda_bp)
+    app.register_blueprint(enrolment_bp)
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(500, _handle_500)

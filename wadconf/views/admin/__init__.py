@@ -40,6 +40,7 @@ from wadconf.views.admin import (  # noqa: E402,F401
     categories,
     checkin_dashboard,
     checkpoints,
+    enrolments,
     events,
     imports,
     invitations,
