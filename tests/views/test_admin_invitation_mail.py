@@ -236,10 +236,15 @@ def test_list_search_and_filters_stay_fast_with_10000_invitations(app, client, o
         "?status=sent&page=20",
         "?q=body%2017&status=draft",
     ]:
-        started = time.perf_counter()
-        response = client.get(f"{BASE}/{query}")
-        timings[query] = time.perf_counter() - started
-        assert response.status_code == 200
+        # Best of two: one stall of the shared machine (a checkpoint, a collection in a
+        # long test run) should not fail a test about the query plan.
+        best = float("inf")
+        for _attempt in range(2):
+            started = time.perf_counter()
+            response = client.get(f"{BASE}/{query}")
+            best = min(best, time.perf_counter() - started)
+            assert response.status_code == 200
+        timings[query] = best
     assert b"Delegate 09999" in client.get(f"{BASE}/?q=09999").data
     # Measured here about 0.05-0.1 s per page on SQLite; the bound leaves room for slow CI.
     assert max(timings.values()) < 1.5, timings
