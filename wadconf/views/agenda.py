@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, abort, g, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
 
 from wadconf.i18n import bi, locale_code
 from wadconf.models import Event
@@ -20,6 +21,49 @@ from wadconf.services import registration as registration_service
 from wadconf.views.registration import limited
 
 bp = Blueprint("agenda", __name__)
+
+
+def _labels(name: str, build) -> dict[str, str]:
+    """Translated labels built once a request (a big agenda shows thousands of them)."""
+    cache = g.setdefault("_agenda_labels", {})
+    if name not in cache:
+        cache[name] = build()
+    return cache[name]
+
+
+@bp.app_template_global("agenda_role_label")
+def agenda_role_label(role: str) -> str:
+    """What a person does in a session, in the page language."""
+    labels = _labels(
+        "role",
+        lambda: {
+            "chair": _("Chair"),
+            "speaker": _("Speaker"),
+            "moderator": _("Moderator"),
+            "guest_of_honour": _("Guest of honour"),
+            "signatory": _("Signatory"),
+            "witness": _("Witness"),
+        },
+    )
+    return labels.get(role, role)
+
+
+@bp.app_template_global("agenda_kind_label")
+def agenda_kind_label(kind: str) -> str:
+    """The kind of a session, in the page language."""
+    labels = _labels(
+        "kind",
+        lambda: {
+            "plenary": _("Plenary"),
+            "release": _("Release"),
+            "signing_ceremony": _("Signing ceremony"),
+            "thematic_exchange": _("Thematic exchange"),
+            "break": _("Break"),
+            "other": _("Other"),
+        },
+    )
+    return labels.get(kind, kind)
+
 
 #: Public pages may be kept this long by browsers and proxies (a publication is rare).
 PUBLIC_MAX_AGE = 300
