@@ -89,22 +89,28 @@ def _plan_form(plan) -> PlanForm:
     return form
 
 
-@bp.route("/plan", methods=["GET", "POST"])
-@reporter_required
-def plan(body: ReportingBody):
-    """Submit the activity plan, or a new version of it while edits are allowed."""
-    event = body.event
-    current = service.plan_of(body)
-    state = service.edit_state(current, event.plans_due_at, utcnow())
-    form = _plan_form(current)
+def _submission_page(
+    body: ReportingBody,
+    *,
+    what: str,
+    current,
+    due_at,
+    form,
+    data_of: Callable,
+    submit: Callable,
+    messages: tuple[str, str],
+):
+    """The plan or report form: submit a (new) version while edits are allowed.
+
+    ``what`` is ``plan`` or ``report`` (template and context name); ``data_of(form)`` makes
+    the service's data; ``messages`` are the success and the too-late flash.
+    """
+    state = service.edit_state(current, due_at, utcnow())
     if state.may_submit and form.validate_on_submit():
-        data = service.PlanData(
-            **{name: getattr(form, name).data for name in service.PlanData.__dataclass_fields__}
-        )
         try:
-            service.submit_plan(
+            submit(
                 body,
-                data,
+                data_of(form),
                 by=current_user,
                 files=request.files.getlist(form.files.name),
                 remove=request.form.getlist("remove"),
@@ -114,18 +120,56 @@ def plan(body: ReportingBody):
             _field_error(form, exc)
         else:
             db.session.commit()
-            flash(_l("Your plan was submitted."), "success")
+            flash(messages[0], "success")
             return redirect(url_for("series.home"))
     elif request.method == "POST" and not state.may_submit:
-        flash(_l("The deadline has passed; the plan can no longer be changed."), "error")
+        flash(messages[1], "error")
     return render_template(
-        "series/plan_form.html",
+        f"series/{what}_form.html",
         body=body,
-        event=event,
+        event=body.event,
         form=form,
-        plan=current,
         state=state,
         files=series_files.current_files(current),
+        **{what: current},
+    )
+
+
+def _version_page(body: ReportingBody, *, what: str, current, version_of: Callable, number: int):
+    """One submitted version of the body's plan or report; 404 when there is none."""
+    version = version_of(current, number) if current else None
+    if version is None:
+        abort(404)
+    return render_template(
+        f"series/{what}_version.html",
+        body=body,
+        event=body.event,
+        version=version,
+        files=series_files.files_of_version(current, number),
+        file_url=lambda a: url_for("series.attachment", token=a.token),
+        **{what: current},
+    )
+
+
+@bp.route("/plan", methods=["GET", "POST"])
+@reporter_required
+def plan(body: ReportingBody):
+    """Submit the activity plan, or a new version of it while edits are allowed."""
+    current = service.plan_of(body)
+    return _submission_page(
+        body,
+        what="plan",
+        current=current,
+        due_at=body.event.plans_due_at,
+        form=_plan_form(current),
+        data_of=lambda form: service.PlanData(
+            **{name: getattr(form, name).data for name in service.PlanData.__dataclass_fields__}
+        ),
+        submit=service.submit_plan,
+        messages=(
+            _l("Your plan was submitted."),
+            _l("The deadline has passed; the plan can no longer be changed."),
+        ),
     )
 
 
@@ -133,18 +177,12 @@ def plan(body: ReportingBody):
 @reporter_required
 def plan_version(body: ReportingBody, number: int):
     """One version of the body's plan, as submitted."""
-    current = service.plan_of(body)
-    version = service.plan_version(current, number) if current else None
-    if version is None:
-        abort(404)
-    return render_template(
-        "series/plan_version.html",
-        body=body,
-        event=body.event,
-        plan=current,
-        version=version,
-        files=series_files.files_of_version(current, number),
-        file_url=lambda a: url_for("series.attachment", token=a.token),
+    return _version_page(
+        body,
+        what="plan",
+        current=service.plan_of(body),
+        version_of=service.plan_version,
+        number=number,
     )
 
 
@@ -161,41 +199,23 @@ def _report_form(report) -> ReportForm:
 @reporter_required
 def report(body: ReportingBody):
     """Submit the report on the activities, or a new version of it."""
-    event = body.event
     current = service.report_of(body)
-    state = service.edit_state(current, event.reports_due_at, utcnow())
-    form = _report_form(current)
-    if state.may_submit and form.validate_on_submit():
-        data = service.ReportData(
+    return _submission_page(
+        body,
+        what="report",
+        current=current,
+        due_at=body.event.reports_due_at,
+        form=_report_form(current),
+        data_of=lambda form: service.ReportData(
             summary=form.summary.data or "",
             participants=form.participants.data,
             media_links=(form.media_links.data or "").splitlines(),
-        )
-        try:
-            service.submit_report(
-                body,
-                data,
-                by=current_user,
-                files=request.files.getlist(form.files.name),
-                remove=request.form.getlist("remove"),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            _field_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_l("Your report was submitted."), "success")
-            return redirect(url_for("series.home"))
-    elif request.method == "POST" and not state.may_submit:
-        flash(_l("The deadline has passed; the report can no longer be changed."), "error")
-    return render_template(
-        "series/report_form.html",
-        body=body,
-        event=event,
-        form=form,
-        report=current,
-        state=state,
-        files=series_files.current_files(current),
+        ),
+        submit=service.submit_report,
+        messages=(
+            _l("Your report was submitted."),
+            _l("The deadline has passed; the report can no longer be changed."),
+        ),
     )
 
 
@@ -203,18 +223,12 @@ def report(body: ReportingBody):
 @reporter_required
 def report_version(body: ReportingBody, number: int):
     """One version of the body's report, as submitted."""
-    current = service.report_of(body)
-    version = service.report_version(current, number) if current else None
-    if version is None:
-        abort(404)
-    return render_template(
-        "series/report_version.html",
-        body=body,
-        event=body.event,
-        report=current,
-        version=version,
-        files=series_files.files_of_version(current, number),
-        file_url=lambda a: url_for("series.attachment", token=a.token),
+    return _version_page(
+        body,
+        what="report",
+        current=service.report_of(body),
+        version_of=service.report_version,
+        number=number,
     )
 
 
