@@ -158,6 +158,65 @@ def _bump(submission: Submission, now: datetime) -> int:
     return submission.current_version
 
 
+def _submit(
+    body: ReportingBody,
+    event: Event,
+    values: dict[str, Any],
+    *,
+    what: str,
+    by: StaffUser,
+    files: Sequence[Any],
+    remove: Iterable[str],
+    now: datetime | None,
+):
+    """Record a new version of ``body``'s plan or report (``what``) with its file changes.
+
+    The body is locked and checked (:func:`_check_body`) and ``values`` cleaned by the caller.
+    """
+    now = now or utcnow()
+    model, version_model, parent_key, due_at = (
+        (ActivityPlan, ActivityPlanVersion, "plan_id", event.plans_due_at)
+        if what == "plan"
+        else (ActivityReport, ActivityReportVersion, "report_id", event.reports_due_at)
+    )
+    submission = (plan_of if what == "plan" else report_of)(body, lock=True)
+    _start_version(submission, due_at, now, what=what)
+    if submission is None:
+        submission = model(
+            event_id=event.id, body_id=body.id, first_submitted_at=now, submitted_at=now
+        )
+        db.session.add(submission)
+        db.session.flush()
+        number = 1
+    else:
+        number = _bump(submission, now)
+    db.session.add(
+        version_model(
+            **{parent_key: submission.id},
+            number=number,
+            submitted_by_id=by.id,
+            created_at=now,
+            **values,
+        )
+    )
+    remove_files(submission, remove, number=number)
+    added = attach_files(submission, files, number=number, by=by)
+    db.session.flush()
+    db.session.expire(submission, ["versions", "attachments"])
+    audit.record(
+        f"series.{what}_submit",
+        obj=submission,
+        actor=by,
+        details={
+            "body": body.code,
+            "version": number,
+            "late": submission.is_late(due_at),
+            "files_added": added,
+        },
+    )
+    return submission
+
+
 def submit_plan(
     body: ReportingBody,
     data: PlanData,
@@ -171,41 +230,9 @@ def submit_plan(
 
     Raises ``deadline_passed``, ``body_inactive``, a field error or an upload error.
     """
-    now = now or utcnow()
     event = _check_body(body)
     values = clean_plan(data)
-    plan = plan_of(body, lock=True)
-    _start_version(plan, event.plans_due_at, now, what="plan")
-    if plan is None:
-        plan = ActivityPlan(
-            event_id=event.id, body_id=body.id, first_submitted_at=now, submitted_at=now
-        )
-        db.session.add(plan)
-        db.session.flush()
-        number = 1
-    else:
-        number = _bump(plan, now)
-    db.session.add(
-        ActivityPlanVersion(
-            plan_id=plan.id, number=number, submitted_by_id=by.id, created_at=now, **values
-        )
-    )
-    remove_files(plan, remove, number=number)
-    added = attach_files(plan, files, number=number, by=by)
-    db.session.flush()
-    db.session.expire(plan, ["versions", "attachments"])
-    audit.record(
-        "series.plan_submit",
-        obj=plan,
-        actor=by,
-        details={
-            "body": body.code,
-            "version": number,
-            "late": plan.is_late(event.plans_due_at),
-            "files_added": added,
-        },
-    )
-    return plan
+    return _submit(body, event, values, what="plan", by=by, files=files, remove=remove, now=now)
 
 
 def submit_report(
@@ -218,41 +245,9 @@ def submit_report(
     now: datetime | None = None,
 ) -> ActivityReport:
     """Record a new version of ``body``'s report (same rules as :func:`submit_plan`)."""
-    now = now or utcnow()
     event = _check_body(body)
     values = clean_report(data)
-    report = report_of(body, lock=True)
-    _start_version(report, event.reports_due_at, now, what="report")
-    if report is None:
-        report = ActivityReport(
-            event_id=event.id, body_id=body.id, first_submitted_at=now, submitted_at=now
-        )
-        db.session.add(report)
-        db.session.flush()
-        number = 1
-    else:
-        number = _bump(report, now)
-    db.session.add(
-        ActivityReportVersion(
-            report_id=report.id, number=number, submitted_by_id=by.id, created_at=now, **values
-        )
-    )
-    remove_files(report, remove, number=number)
-    added = attach_files(report, files, number=number, by=by)
-    db.session.flush()
-    db.session.expire(report, ["versions", "attachments"])
-    audit.record(
-        "series.report_submit",
-        obj=report,
-        actor=by,
-        details={
-            "body": body.code,
-            "version": number,
-            "late": report.is_late(event.reports_due_at),
-            "files_added": added,
-        },
-    )
-    return report
+    return _submit(body, event, values, what="report", by=by, files=files, remove=remove, now=now)
 
 
 # ---------------------------------------------------------------------------------------------
