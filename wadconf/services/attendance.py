@@ -52,7 +52,7 @@ def _earlier(column, delta: timedelta):
     return column - literal(delta, Interval())
 
 
-def _admitted_scans():
+def admitted_scans():
     """Scans that let a delegate in and still stand."""
     return (
         select(
@@ -74,7 +74,7 @@ def _admitted_scans():
 
 def _attendance_pairs(event: Event, session_ids: list[int] | None = None):
     """A select of distinct ``(session_id, registration_id)`` attendance pairs."""
-    scans = _admitted_scans().where(Scan.event_id == event.id).subquery()
+    scans = admitted_scans().where(Scan.event_id == event.id).subquery()
     # A scan before the start while the previous session in the room is still on is that
     # session's (its late arrivals), not this one's early ones.
     other = aliased(Session)

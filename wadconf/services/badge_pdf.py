@@ -189,7 +189,7 @@ def draw_cr80(pdf: FPDF, face: BadgeFace, *, x: float = 0, y: float = 0) -> None
     )
 
 
-def _cut_marks(pdf: FPDF, layout: PageLayout) -> None:
+def cut_marks(pdf: FPDF, layout: PageLayout) -> None:
     """Marks where the sheet is cut: at the page edges on each cut line, a cross in between."""
     pdf.set_draw_color(0, 0, 0)
     pdf.set_line_width(0.15)
@@ -226,7 +226,7 @@ def render_faces(faces: Sequence[BadgeFace], *, layout: str, title: str, author:
             else:
                 draw_a6(pdf, face, x=sx, y=sy, h=page.badge_h)
         if page.cut_marks:
-            _cut_marks(pdf, page)
+            cut_marks(pdf, page)
     return pdfkit.to_bytes(pdf)
 
 

@@ -27,7 +27,7 @@ from wadconf.models import DelegateCategory, Event, Registration, RegistrationSt
 from wadconf.models.schedule import Session
 from wadconf.services import audit
 from wadconf.services.badge_layouts import PageLayout
-from wadconf.services.badge_pdf import _cut_marks
+from wadconf.services.badge_pdf import cut_marks
 
 CardKind = Literal["table", "seat"]
 KINDS: tuple[CardKind, ...] = ("table", "seat")
@@ -281,7 +281,7 @@ def seat_cards_pdf(people: Sequence[CardPerson], *, title: str = "Seat cards") -
                 w=SEAT.badge_w - 2 * margin,
                 h=SEAT.badge_h - 2 * margin,
             )
-        _cut_marks(pdf, SEAT)
+        cut_marks(pdf, SEAT)
     return pdfkit.to_bytes(pdf)
 
 

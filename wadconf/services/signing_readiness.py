@@ -43,7 +43,7 @@ from wadconf.models import (
     Verdict,
     Witness,
 )
-from wadconf.services.attendance import ATTENDANCE_LEAD, _admitted_scans
+from wadconf.services.attendance import ATTENDANCE_LEAD, admitted_scans
 
 
 class Phase(enum.StrEnum):
@@ -256,7 +256,7 @@ def _hall_times(
     )
     entries = dict(
         db.session.execute(
-            _admitted_scans()
+            admitted_scans()
             .with_only_columns(Scan.registration_id, func.min(Scan.scanned_at))
             .where(Scan.registration_id.in_(ids), where_here)
             .group_by(Scan.registration_id)
@@ -276,7 +276,7 @@ def _hall_times(
     )
     last_in = dict(
         db.session.execute(
-            _admitted_scans()
+            admitted_scans()
             .with_only_columns(Scan.registration_id, func.max(Scan.scanned_at))
             .where(Scan.registration_id.in_(ids), where_here)
             .group_by(Scan.registration_id)
